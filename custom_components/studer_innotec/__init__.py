@@ -1,0 +1,1 @@
+"""The Studer-Innotec Xcom integration."""

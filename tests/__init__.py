@@ -1,0 +1,1 @@
+"""Tests of the Studer-Innotec Xcom integration and its vendored xcom library."""
