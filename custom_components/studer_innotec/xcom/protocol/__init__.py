@@ -1,0 +1,1 @@
+"""Layer 1 of the xcom library, the codec: bytes to frames and back, with no I/O at all."""

@@ -1,0 +1,1 @@
+"""Tests of the vendored xcom library (no Home Assistant involved)."""
