@@ -19,6 +19,14 @@ class XcomConnectionError(XcomError):
     """The link cannot be opened or used (port in use, host unreachable, no Moxa connected)."""
 
 
+class PortInUseError(XcomConnectionError):
+    """The serial port, or the TCP port to listen on, is held by another program."""
+
+
+class PeerNotConnectedError(XcomConnectionError):
+    """Listening for a Moxa that dials in, and none connected in time."""
+
+
 class ConnectionLostError(XcomConnectionError):
     """An open link was closed by the other side or failed while in use."""
 
