@@ -105,7 +105,7 @@ async def test_connects_and_moves_bytes(moxa: FakeMoxa, clock: Clock) -> None:
     assert await reader.read() == b""
 
 
-async def test_peer_close_then_reconnect_after_the_backoff(moxa: FakeMoxa, clock: Clock) -> None:
+async def test_peer_close_reconnects_at_once_then_backs_off(moxa: FakeMoxa, clock: Clock) -> None:
     link = make_link(moxa.port, clock, backoff_initial=0.5)
     await link.wait_ready(2)
     try:
@@ -116,6 +116,13 @@ async def test_peer_close_then_reconnect_after_the_backoff(moxa: FakeMoxa, clock
         with pytest.raises(ConnectionLostError, match="connection closed by the other side"):
             await asyncio.wait_for(link.receive(), 2)
         assert not link.is_ready
+        # A connection that worked is replaced at once: a Moxa reset costs no failed request.
+        await link.wait_ready(2)
+        _, writer = await moxa.next()
+        assert link.connections == 2
+        writer.close()  # this one never delivered anything: now back off
+        with pytest.raises(ConnectionLostError):
+            await asyncio.wait_for(link.receive(), 2)
         with pytest.raises(XcomConnectionError) as info:
             await link.wait_ready(2)  # immediately, without trying
         assert str(info.value) == (
@@ -126,7 +133,7 @@ async def test_peer_close_then_reconnect_after_the_backoff(moxa: FakeMoxa, clock
         clock.advance(0.5)
         await link.wait_ready(2)
         await moxa.next()
-        assert link.connections == 2
+        assert link.connections == 3
         assert link.is_ready
     finally:
         await link.close()
@@ -154,10 +161,13 @@ async def test_backoff_doubles_up_to_the_maximum_and_resets_on_data(clock: Clock
         writer.close()
         with pytest.raises(ConnectionLostError):
             await asyncio.wait_for(link.receive(), 2)
-        assert link.backoff.remaining == 1  # back to the initial delay after a working connection
+        assert link.backoff.remaining == 0  # a working connection is replaced at once...
+        await moxa.stop()
+        with pytest.raises(XcomConnectionError):
+            await link.wait_ready(2)
+        assert link.backoff.remaining == 1  # ...and backing off restarts from the initial delay
     finally:
         await link.close()
-        await moxa.stop()
 
 
 async def test_a_server_that_hangs_up_at_once_keeps_backing_off(

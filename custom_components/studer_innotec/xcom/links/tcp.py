@@ -144,9 +144,13 @@ class TcpLink(StreamLink):
         return data
 
     async def drop_connection(self) -> None:
-        """Abort the connection; if it still looked alive, that counts as a failure too."""
+        """Abort the connection; if it still looked alive, that counts as a failure too.
+
+        A connection that has delivered data is the Moxa we know works: the first attempt to
+        replace it is made at once, and backing off starts only when that attempt fails.
+        """
         if self._conn is not None and self._conn.is_open:
-            self._failed("connection dropped")
+            self._lost_reason("connection dropped")
         await super().drop_connection()
 
     async def close(self) -> None:
@@ -158,7 +162,13 @@ class TcpLink(StreamLink):
 
     def _lost(self, conn: StreamProtocol, exc: Exception | None) -> None:
         if conn is self._conn and not conn.dropped:
-            self._failed(conn.lost_reason)
+            self._lost_reason(conn.lost_reason)
+
+    def _lost_reason(self, reason: str) -> None:
+        if self._proven:
+            self._last_error = reason  # reconnect at once (a Moxa reset, a gateway restart)
+        else:
+            self._failed(reason)  # never worked: back off (a server that accepts and hangs up)
 
     def _failed(self, reason: str) -> None:
         self._last_error = reason
