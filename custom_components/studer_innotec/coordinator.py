@@ -1,0 +1,276 @@
+"""Coordinators: measurements (fast, batched) and settings (slow), plus the gateway's news.
+
+What to read is never configured: each entity registers the datapoint it shows as its
+coordinator context when it is added to Home Assistant, and disabled entities are never added.
+So a poll reads exactly what is on screen, and enabling an entity in the UI is all it takes to
+start reading it.
+
+A poll publishes only what it read in that very poll: a value missing from a partial answer
+leaves its entity unavailable instead of showing the previous one as current. A unit whose
+every value failed is logged once when it goes quiet and once when it is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import datetime as dt
+from typing import TYPE_CHECKING, Final, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import DOMAIN, LOGGER
+from .xcom.client import InfoRead, ScomClient
+from .xcom.errors import XcomConnectionError, XcomError, XcomTimeoutError
+from .xcom.protocol.constants import Address, Format, FrameFlags
+from .xcom.protocol.payloads import MessageRecord
+from .xcom.protocol.values import SIGNAL_VALUE, Value, decode_datetime
+
+if TYPE_CHECKING:
+    from .runtime import StuderRuntimeData
+
+type StuderConfigEntry = ConfigEntry[StuderRuntimeData]
+
+#: RCC signal that clears the gateway's "restarted" flag (spec §3.8).
+CLEAR_RESTART_FLAG: Final = 5104
+MESSAGES_PER_POLL: Final = 10
+
+
+def signal_gateway_restarted(entry_id: str) -> str:
+    """Dispatcher signal sent when the gateway reports a restart (RAM values are gone)."""
+    return f"{DOMAIN}_{entry_id}_gateway_restarted"
+
+
+def signal_new_messages(entry_id: str) -> str:
+    """Dispatcher signal carrying new Studer messages, oldest first."""
+    return f"{DOMAIN}_{entry_id}_messages"
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRead:
+    """The flash value of one parameter of one unit, as an entity asks the settings poll."""
+
+    address: int
+    number: int
+    fmt: Format
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one poll read: values by (address, number), and the units that did not answer."""
+
+    values: Mapping[tuple[int, int], Value] = field(default_factory=dict)
+    failed: frozenset[int] = frozenset()
+    device_time: dt.datetime | None = None
+
+    def value(self, address: int, number: int) -> Value | None:
+        """The value read in this poll, or None when it was not read."""
+        return self.values.get((address, number))
+
+
+class _UnitWatch:
+    """Logs a unit going quiet once, and its return once."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._quiet: set[int] = set()
+
+    def update(self, failed: frozenset[int], asked: set[int], errors: Mapping[int, str]) -> None:
+        for address in sorted(failed - self._quiet):
+            LOGGER.warning(
+                "%s: unit %d stopped answering (%s); its entities are unavailable",
+                self._name,
+                address,
+                errors.get(address, "no answer"),
+            )
+        for address in sorted((self._quiet - failed) & asked):
+            LOGGER.info("%s: unit %d is answering again", self._name, address)
+        self._quiet = (self._quiet | failed) - (asked - failed)
+
+
+class StuderCoordinator(DataUpdateCoordinator[Snapshot]):
+    """Shared plumbing of both polls: client, translated failures, per-unit logging."""
+
+    config_entry: StuderConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: StuderConfigEntry,
+        client: ScomClient,
+        *,
+        label: str,
+        interval: dt.timedelta,
+    ) -> None:
+        """Poll ``client`` every ``interval``."""
+        self.client = client
+        self._watch = _UnitWatch(f"{entry.title} {label}")
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{entry.title} {label}",
+            update_interval=interval,
+            always_update=True,
+        )
+
+    def _failed(self, message: str, err: Exception) -> UpdateFailed:
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": message or str(err)},
+        )
+
+
+class MeasurementCoordinator(StuderCoordinator):
+    """Reads the user infos of every enabled entity in multi-info batches."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: StuderConfigEntry,
+        client: ScomClient,
+        interval: dt.timedelta,
+        gateway: GatewayMonitor,
+    ) -> None:
+        """Poll infos; after each poll let ``gateway`` look at the frame flags."""
+        super().__init__(hass, entry, client, label="measurements", interval=interval)
+        self.gateway = gateway
+
+    @override
+    async def _async_update_data(self) -> Snapshot:
+        reads = sorted({c for c in self.async_contexts() if isinstance(c, InfoRead)})
+        async with self.client.burst():
+            if reads:
+                result = await self.client.read_infos(reads)
+            await self.gateway.async_check()
+        if not reads:
+            return Snapshot()
+        asked = {read.address for read in reads}
+        failed = frozenset(
+            address
+            for address in asked
+            if all(r in result.errors for r in reads if r.address == address)
+        )
+        if failed == asked and result.errors:
+            error = next(iter(result.errors.values()))
+            if isinstance(error, (XcomConnectionError, XcomTimeoutError)):
+                self._watch.update(failed, asked, {})
+                raise self._failed(str(error), error)
+        errors = {read.address: str(err) for read, err in result.errors.items()}
+        self._watch.update(failed, asked, errors)
+        device_time = (
+            decode_datetime(result.gateway_time) if result.gateway_time is not None else None
+        )
+        return Snapshot(
+            {(read.address, read.number): value for read, value in result.values.items()},
+            failed,
+            device_time,
+        )
+
+
+class SettingsCoordinator(StuderCoordinator):
+    """Reads the flash value of every enabled parameter entity, one request each.
+
+    Parameters cannot be batched (multi-info carries user infos only), which is why they are
+    polled on their own, much slower, schedule.
+    """
+
+    @override
+    async def _async_update_data(self) -> Snapshot:
+        reads = sorted(
+            {c for c in self.async_contexts() if isinstance(c, ParamRead)},
+            key=lambda r: (r.address, r.number),
+        )
+        values: dict[tuple[int, int], Value] = {}
+        errors: dict[int, str] = {}
+        async with self.client.burst():
+            for read in reads:
+                try:
+                    values[(read.address, read.number)] = await self.client.read_param(
+                        read.address, read.number, read.fmt
+                    )
+                except (XcomConnectionError, XcomTimeoutError) as err:
+                    if not values:
+                        raise self._failed(str(err), err) from err
+                    errors[read.address] = str(err)
+                    break  # the link is gone: the rest of this poll would only wait
+                except XcomError as err:
+                    errors[read.address] = str(err)
+        asked = {read.address for read in reads}
+        failed = frozenset(
+            address
+            for address in asked
+            if not any((r.address, r.number) in values for r in reads if r.address == address)
+        )
+        self._watch.update(failed, asked, errors)
+        return Snapshot(values, failed)
+
+
+class GatewayMonitor:
+    """Acts on the gateway's frame flags: a restart, and new messages.
+
+    A gateway restart puts every unit back on its flash values, so whatever the integration
+    wrote to RAM is gone: the entities are told, and the flag is cleared (signal {5104}) so
+    the next restart shows again. Pending messages are read and handed to the event entity.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, client: ScomClient) -> None:
+        """Watch the flags ``client`` saw last."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._client = client
+        self._last_seen: tuple[int, int, int] | None = None
+        self.restarts = 0
+
+    async def async_check(self) -> None:
+        """Look at the last frame flags; called inside a poll's burst."""
+        flags = self._client.gateway_flags
+        if flags is None:
+            return
+        if flags & FrameFlags.GATEWAY_RESTARTED:
+            await self._async_restarted()
+        if flags & FrameFlags.MESSAGE_PENDING:
+            await self._async_read_messages()
+
+    async def _async_restarted(self) -> None:
+        self.restarts += 1
+        LOGGER.info("The Xcom gateway reports a restart: values written to RAM are gone")
+        async_dispatcher_send(self._hass, signal_gateway_restarted(self._entry_id))
+        try:
+            await self._client.write_param(
+                Address.GATEWAY, CLEAR_RESTART_FLAG, SIGNAL_VALUE, Format.INT32
+            )
+        except XcomError as err:
+            LOGGER.debug("Could not clear the gateway's restart flag: %s", err)
+
+    async def _async_read_messages(self) -> None:
+        new: list[MessageRecord] = []
+        try:
+            for index in range(MESSAGES_PER_POLL):
+                record = await self._client.read_message(index)
+                if _identity(record) == self._last_seen:
+                    break
+                new.append(record)
+                if self._last_seen is None or record.total == 0:
+                    break  # first look: only the newest is news
+        except XcomError as err:
+            LOGGER.debug("Could not read the gateway's messages: %s", err)
+        if not new:
+            return
+        self._last_seen = _identity(new[0])
+        new.reverse()
+        async_dispatcher_send(self._hass, signal_new_messages(self._entry_id), new)
+
+    @callback
+    def remember(self, record: MessageRecord) -> None:
+        """Take ``record`` as already seen (restored from before a restart)."""
+        self._last_seen = _identity(record)
+
+
+def _identity(record: MessageRecord) -> tuple[int, int, int]:
+    """What tells two messages apart (spec §4.6.3: source, time and number)."""
+    return (record.timestamp, record.number, record.source)

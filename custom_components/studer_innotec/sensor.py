@@ -1,0 +1,195 @@
+"""Sensors: every user info of every unit (measurements, counters, states).
+
+Energy counters feed the Energy dashboard, where a single wrong drop of a ``total_increasing``
+value is read as a meter reset and injects a whole day (or lifetime) into the statistics. So
+counters refuse to go down unless the drop is a plausible reset: a daily counter once per day of
+the installation's own clock (the gateway's time, which is the clock the units reset by), a
+resettable counter any time, a lifetime total never. The last accepted value and the day of the
+last reset survive restarts of Home Assistant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+from typing import Any, Self, override
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorExtraStoredData,
+)
+from homeassistant.const import EntityCategory, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .const import LOGGER
+from .coordinator import StuderConfigEntry
+from .entity import StuderEntity
+from .mapping import sensor_kind
+from .xcom.catalog import Datapoint, semantics as sem
+from .xcom.client import InfoRead
+from .xcom.discovery import Device
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: StuderConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a sensor for every user info of every unit."""
+    entities: list[StuderSensor] = []
+    for device, dp in entry.runtime_data.plan[Platform.SENSOR]:
+        kind = sensor_kind(dp)
+        if kind.accumulation in (sem.DAILY, sem.LIFETIME, sem.RESETTABLE):
+            entities.append(StuderCounterSensor(entry, device, dp))
+        else:
+            entities.append(StuderSensor(entry, device, dp))
+    async_add_entities(entities)
+
+
+class StuderSensor(StuderEntity, SensorEntity):
+    """A user info read on the measurement poll."""
+
+    def __init__(self, entry: StuderConfigEntry, device: Device, datapoint: Datapoint) -> None:
+        """Set device class, unit and state class from the catalog's semantics."""
+        assert datapoint.format is not None
+        super().__init__(
+            entry,
+            entry.runtime_data.measurements,
+            device,
+            datapoint,
+            InfoRead(device.address, datapoint.number, datapoint.format),
+        )
+        kind = sensor_kind(datapoint)
+        self._sign = kind.sign
+        self._attr_device_class = kind.device_class
+        self._attr_native_unit_of_measurement = kind.unit
+        self._attr_state_class = kind.state_class
+        self._attr_suggested_display_precision = kind.precision
+        if kind.device_class is SensorDeviceClass.ENUM:
+            self._attr_options = [label for _, label in datapoint.options]
+        if sem.info_semantics(datapoint).state_class is None and not datapoint.options:
+            self._attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def _decoded(self) -> str | float | None:
+        """The read value as Home Assistant should see it (label, signed number, or None)."""
+        value = self.read_value
+        if value is None or isinstance(value, (str, bytes)):
+            return None
+        if self.datapoint.options:
+            label = self.datapoint.option_label(round(value))
+            if label is None:
+                LOGGER.debug("%s: value %s has no label in the catalog", self.entity_id, value)
+            return label
+        number = float(value)
+        if not math.isfinite(number):
+            return None  # e.g. the BSP's remaining autonomy while charging (NaN)
+        return number * self._sign
+
+    @property
+    @override
+    def native_value(self) -> str | float | None:
+        """The value read in the last poll."""
+        return self._decoded()
+
+
+@dataclass
+class CounterExtraData(SensorExtraStoredData):
+    """What a counter must remember across restarts to judge its next value."""
+
+    reset_day: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        data = super().as_dict()
+        data["reset_day"] = self.reset_day
+        return data
+
+    @classmethod
+    def from_dict(cls, restored: dict[str, Any]) -> Self | None:
+        """Inverse of :meth:`as_dict`."""
+        base = SensorExtraStoredData.from_dict(restored)
+        if base is None:
+            return None
+        return cls(base.native_value, base.native_unit_of_measurement, restored.get("reset_day"))
+
+
+class StuderCounterSensor(StuderSensor, RestoreSensor):
+    """An energy, charge or time counter that only goes down at a plausible reset."""
+
+    _accepted: float | None = None
+    _reset_day: str | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last accepted value and the day of the last reset."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_extra_data()
+        if last is None:
+            return
+        restored = CounterExtraData.from_dict(last.as_dict())
+        if restored is None:
+            return
+        value = restored.native_value
+        if isinstance(value, (int, float)) and restored.native_unit_of_measurement == (
+            self.native_unit_of_measurement
+        ):
+            self._accepted = float(value)
+        self._reset_day = restored.reset_day
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> CounterExtraData:
+        """Keep the accepted value and the reset day."""
+        return CounterExtraData(self._accepted, self.native_unit_of_measurement, self._reset_day)
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._judge()
+        super()._handle_coordinator_update()
+
+    def _today(self) -> str:
+        data = self.coordinator.data
+        when = data.device_time if data is not None else None
+        if when is None:
+            when = dt_util.now().replace(tzinfo=None)
+        return when.date().isoformat()
+
+    def _judge(self) -> None:
+        value = self._decoded()
+        if not isinstance(value, float):
+            return
+        today = self._today()
+        if self._reset_day is None:
+            self._reset_day = today  # the first value of a day counts as that day's start
+        accepted = self._accepted
+        if accepted is None or value >= accepted:
+            self._accepted = value
+            return
+        accumulation = sensor_kind(self.datapoint).accumulation
+        if accumulation == sem.RESETTABLE or (
+            accumulation == sem.DAILY and today != self._reset_day
+        ):
+            self._accepted = value
+            self._reset_day = today
+            return
+        LOGGER.debug(
+            "%s: ignoring a drop from %s to %s (%s counter, day %s)",
+            self.entity_id,
+            accepted,
+            value,
+            accumulation,
+            today,
+        )
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        """The last value that passed the plausibility check."""
+        return self._accepted if self.read_value is not None else None
