@@ -123,6 +123,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StuderConfigEntry) -> bo
         plan=plan_entities(catalog, list(installation.devices), gateway_device(), access),
     )
     entry.async_on_unload(client.close)
+    entry.async_on_unload(writes.async_flush)
 
     @callback
     def _gateway_restarted() -> None:

@@ -87,5 +87,7 @@ MAX_PORTAL_PAUSE: Final = 10.0
 MOXA_WAIT: Final = timedelta(seconds=60)
 #: Units added to the installation later are found by scanning again this often.
 RESCAN_INTERVAL: Final = timedelta(hours=1)
+#: How long a request waits for its answer; the spec allows gateways up to 2 s (§3.7).
+REQUEST_TIMEOUT: Final = 3.0
 #: How long setup waits for the link (a Moxa reconnecting after a restart of Home Assistant).
 SETUP_CONNECT_TIMEOUT: Final = 15.0

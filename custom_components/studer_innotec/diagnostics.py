@@ -21,12 +21,15 @@ async def async_get_config_entry_diagnostics(
     client = runtime.client
     data = {k: v for k, v in entry.data.items() if k != "devices"}
     return {
-        "entry": {
-            "title": entry.title,
-            "unique_id": entry.unique_id,
-            "data": async_redact_data(data, TO_REDACT),
-            "options": dict(entry.options),
-        },
+        "entry": async_redact_data(
+            {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": data,
+                "options": dict(entry.options),
+            },
+            TO_REDACT,
+        ),
         "installation": {
             "devices": async_redact_data(
                 [d.as_dict() for d in runtime.installation.devices], TO_REDACT

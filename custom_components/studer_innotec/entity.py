@@ -90,6 +90,21 @@ def write_error(err: XcomError, name: str) -> HomeAssistantError:
     )
 
 
+def read_error(err: XcomError, name: str) -> HomeAssistantError:
+    """The translated error a failed read of ``name`` (an action) becomes."""
+    if isinstance(err, DeviceError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="read_failed",
+            translation_placeholders={"name": name, "error": err.name},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="communication_error",
+        translation_placeholders={"error": str(err)},
+    )
+
+
 def xcom_write[E: StuderEntity, **P](
     func: Callable[Concatenate[E, P], Coroutine[Any, Any, None]],
 ) -> Callable[Concatenate[E, P], Coroutine[Any, Any, None]]:
@@ -132,7 +147,7 @@ class StuderEntity(CoordinatorEntity[StuderCoordinator]):
         if is_default_enabled(datapoint):
             self._attr_translation_key = key(datapoint)
         else:
-            self._attr_name = datapoint.name
+            self._attr_name = entry.runtime_data.plan.name(datapoint)
 
     @property
     def read_value(self) -> Value | None:

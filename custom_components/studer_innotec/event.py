@@ -107,4 +107,4 @@ class StuderMessageEvent(EventEntity):
             self._trigger_event(
                 event_type(info), message_attributes(record, runtime.catalog, names)
             )
-        self.async_write_ha_state()
+            self.async_write_ha_state()  # one state change per message, or automations miss some

@@ -17,6 +17,7 @@ from .const import (
     CONF_PORT,
     CONF_PORTAL_PAUSE,
     DEFAULT_PORTAL_PAUSE,
+    REQUEST_TIMEOUT,
     LineSetting,
     LinkType,
 )
@@ -61,4 +62,4 @@ def _host(host: str) -> str:
 def make_client(data: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> ScomClient:
     """A client (not yet connected) for the entry's link and options."""
     pause = float((options or {}).get(CONF_PORTAL_PAUSE, DEFAULT_PORTAL_PAUSE))
-    return ScomClient(link_from_url(link_url(data)), burst_pause=pause)
+    return ScomClient(link_from_url(link_url(data)), timeout=REQUEST_TIMEOUT, burst_pause=pause)

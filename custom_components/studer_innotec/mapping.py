@@ -7,7 +7,7 @@ answers into device classes, units and platforms, and lists the entities of an i
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -110,6 +110,7 @@ PARAM_PLATFORMS: Final[dict[str, Platform]] = {
     sem.SWITCH: Platform.SWITCH,
     sem.BUTTON: Platform.BUTTON,
     sem.TIME: Platform.TIME,
+    sem.DATETIME: Platform.DATETIME,
 }
 
 
@@ -172,11 +173,60 @@ def platform_of(dp: Datapoint) -> Platform | None:
     return PARAM_PLATFORMS.get(sem.param_platform(dp) or "")
 
 
+def entity_names(catalog: Catalog, family: DeviceFamily) -> dict[int, str]:
+    """A distinct name for every datapoint of a family.
+
+    The appendix reuses names ("Start hour (AUX 1)" exists for each of the timer programs, and
+    two infos are called "Input power"), which would give entities only a numeric suffix apart.
+    A shared name gets the menus it sits in, from the nearest up, until it stands out; what is
+    still shared then gets its number.
+    """
+    names: dict[int, str] = {}
+    for kind in Kind:
+        points = catalog.datapoints(family, kind)
+        groups: defaultdict[str, list[Datapoint]] = defaultdict(list)
+        for dp in points:
+            groups[dp.name].append(dp)
+        for name, group in groups.items():
+            if len(group) == 1:
+                names[group[0].number] = name
+                continue
+            chains = {dp.number: _menu_chain(catalog, dp) for dp in group}
+            depth = 0
+            labels = {dp.number: name for dp in group}
+            while len(set(labels.values())) < len(group) and depth < 4:
+                depth += 1
+                labels = {
+                    number: f"{name} - {' / '.join(reversed(chain[:depth]))}" if chain else name
+                    for number, chain in chains.items()
+                }
+            counts = Counter(labels.values())
+            for number, label in labels.items():
+                names[number] = f"{label} ({number})" if counts[label] > 1 else label
+    return names
+
+
+def _menu_chain(catalog: Catalog, dp: Datapoint) -> list[str]:
+    """Names of the menus above a parameter, nearest first."""
+    chain: list[str] = []
+    number = dp.menu
+    while number is not None and len(chain) < 4:
+        menu = catalog.menu(dp.family, number)
+        chain.append(menu.name)
+        number = menu.parent
+    return chain
+
+
 @dataclass(frozen=True, slots=True)
 class EntityPlan:
-    """Every entity of an installation, by platform: (unit, datapoint) pairs."""
+    """Every entity of an installation, by platform: (unit, datapoint) pairs, and their names."""
 
     entities: dict[Platform, tuple[tuple[Device, Datapoint], ...]]
+    names: dict[tuple[DeviceFamily, int], str]
+
+    def name(self, dp: Datapoint) -> str:
+        """The entity name of a datapoint (its appendix name, made distinct)."""
+        return self.names.get((dp.family, dp.number), dp.name)
 
     def __getitem__(self, platform: Platform) -> tuple[tuple[Device, Datapoint], ...]:
         """The entities of one platform."""
@@ -196,6 +246,11 @@ def plan_entities(
     BSP and Xcom-CAN BMS share numbers, so each unit takes the datapoints of its own family.
     """
     plan: defaultdict[Platform, list[tuple[Device, Datapoint]]] = defaultdict(list)
+    names: dict[tuple[DeviceFamily, int], str] = {}
+    for family in {device.family for device in [*devices, gateway]}:
+        names.update(
+            ((family, number), name) for number, name in entity_names(catalog, family).items()
+        )
     for device in [*devices, gateway]:
         for dp in catalog.datapoints(device.family):
             if dp.kind is Kind.PARAM and (dp.level is None or dp.level > level.level):
@@ -203,4 +258,4 @@ def plan_entities(
             platform = platform_of(dp)
             if platform is not None:
                 plan[platform].append((device, dp))
-    return EntityPlan({platform: tuple(pairs) for platform, pairs in plan.items()})
+    return EntityPlan({platform: tuple(pairs) for platform, pairs in plan.items()}, names)

@@ -79,13 +79,15 @@ class WriteLog:
             self.flash_writes.update({k: int(v) for k, v in saved["flash_writes"].items()})
             self.ram_values.update(saved["ram_values"])
 
+    def _data(self) -> StoredWrites:
+        return StoredWrites(flash_writes=dict(self.flash_writes), ram_values=dict(self.ram_values))
+
     def _save(self) -> None:
-        self.store.async_delay_save(
-            lambda: StoredWrites(
-                flash_writes=dict(self.flash_writes), ram_values=dict(self.ram_values)
-            ),
-            1.0,
-        )
+        self.store.async_delay_save(self._data, 1.0)
+
+    async def async_flush(self) -> None:
+        """Write now (unload): a delayed save would be lost to the entry set up next."""
+        await self.store.async_save(self._data())
 
     def record(self, address: int, number: int, value: Value, *, flash: bool) -> None:
         """Note a successful write (a flash write also sets the running value)."""

@@ -89,7 +89,9 @@ class StuderSensor(StuderEntity, SensorEntity):
         number = float(value)
         if not math.isfinite(number):
             return None  # e.g. the BSP's remaining autonomy while charging (NaN)
-        return number * self._sign
+        # Units send IEEE-754 single precision: keep its 7 significant digits, not the float64
+        # noise of the conversion (261.297668457031 is 261.2977 on the wire).
+        return float(f"{number * self._sign:.7g}")
 
     @property
     @override

@@ -25,7 +25,7 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .coordinator import StuderConfigEntry
-from .entity import check_limits, gateway_device, write_error
+from .entity import check_limits, gateway_device, read_error, write_error
 from .event import message_attributes
 from .xcom.catalog import Datapoint, Kind
 from .xcom.discovery import Device
@@ -191,7 +191,7 @@ async def _read_parameter(call: ServiceCall) -> ServiceResponse:
             device.address, dp.number, dp.format, ParamProperty.LEVEL
         )
     except XcomError as err:
-        raise write_error(err, dp.name) from err
+        raise read_error(err, dp.name) from err
     flash = result.pop("value")
     ram = entry.runtime_data.writes.ram_value(device.address, dp.number)
     result["flash_value"] = flash
@@ -235,6 +235,6 @@ async def _read_messages(call: ServiceCall) -> ServiceResponse:
     try:
         records = await runtime.client.read_messages(call.data[ATTR_COUNT])
     except XcomError as err:
-        raise write_error(err, "messages") from err
+        raise read_error(err, "messages") from err
     names = {d.address: d.name for d in runtime.installation.devices}
     return {"messages": [message_attributes(record, runtime.catalog, names) for record in records]}
