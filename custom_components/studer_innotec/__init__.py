@@ -15,7 +15,11 @@ import uuid
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
@@ -145,6 +149,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StuderConfigEntry) -> bo
     )
     entry.runtime_data.gateway_device_id = hub.id
 
+    _async_remove_stale_entities(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.measurements.async_refresh()
     await entry.runtime_data.settings.async_refresh()
@@ -168,6 +173,22 @@ async def async_remove_config_entry_device(
     present = {unit_identifier(entry, d.address) for d in entry.runtime_data.installation.devices}
     present.add(unit_identifier(entry, "gateway"))
     return not present & device.identifiers
+
+
+@callback
+def _async_remove_stale_entities(hass: HomeAssistant, entry: StuderConfigEntry) -> None:
+    """Drop registry entries no longer planned (e.g. settings above a lowered access level).
+
+    Left in place they would show as "no longer provided" forever.
+    """
+    planned = {
+        f"{entry.unique_id}_{device.address}_{dp.number}" for device, dp in entry.runtime_data.plan
+    }
+    planned.add(f"{entry.unique_id}_messages")
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.unique_id not in planned:
+            registry.async_remove(entity.entity_id)
 
 
 def _is_guid(value: str | None) -> bool:

@@ -6,9 +6,8 @@ client, codec and TCP link, exactly as it would talk to a Moxa on the network.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator
 from typing import Any
-from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from homeassistant.core import HomeAssistant
@@ -40,17 +39,6 @@ SMALL = "xt:1,vt:1,bsp"
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load the integration from custom_components."""
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Generator[None]:
-    """Create every entity enabled, as core's fixture of the same name does."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-        new_callable=lambda: property(lambda self: True),
-    ):
-        yield
 
 
 @pytest.fixture

@@ -193,3 +193,29 @@ async def test_only_a_unit_gone_can_be_removed(
         )
         response = await client.receive_json()
         assert response["success"] is allowed, device.name
+
+
+async def test_lowering_the_access_level_removes_settings_above_it(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    registry = er.async_get(hass)
+
+    def count() -> int:
+        return len(er.async_entries_for_config_entry(registry, init_integration.entry_id))
+
+    basic = count()
+    hass.config_entries.async_update_entry(
+        init_integration, options={**init_integration.options, "access_level": "expert"}
+    )
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    expert = count()
+    assert expert > basic
+    assert registry.async_get("switch.xtender_1_charger_allowed") is not None  # an Expert setting
+    hass.config_entries.async_update_entry(
+        init_integration, options={**init_integration.options, "access_level": "basic"}
+    )
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert count() == basic
+    assert registry.async_get("switch.xtender_1_charger_allowed") is None
