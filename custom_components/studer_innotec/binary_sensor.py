@@ -10,10 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderEntity
-from .xcom.catalog import Datapoint
-from .xcom.client import InfoRead
-from .xcom.discovery import Device
+from .entity import StuderInfoEntity, add_planned_entities
 
 PARALLEL_UPDATES = 0
 
@@ -24,25 +21,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a binary sensor for every two-state user info."""
-    async_add_entities(
-        StuderBinarySensor(entry, device, dp)
-        for device, dp in entry.runtime_data.plan[Platform.BINARY_SENSOR]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.BINARY_SENSOR, StuderBinarySensor)
 
 
-class StuderBinarySensor(StuderEntity, BinarySensorEntity):
+class StuderBinarySensor(StuderInfoEntity, BinarySensorEntity):
     """On when the info reads 1 (closed, on, yes, active)."""
-
-    def __init__(self, entry: StuderConfigEntry, device: Device, datapoint: Datapoint) -> None:
-        """Read the info on the measurement poll."""
-        assert datapoint.format is not None
-        super().__init__(
-            entry,
-            entry.runtime_data.measurements,
-            device,
-            datapoint,
-            InfoRead(device.address, datapoint.number, datapoint.format),
-        )
 
     @property
     @override

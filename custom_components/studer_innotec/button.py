@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderEntity, xcom_write
+from .entity import StuderEntity, add_planned_entities, xcom_write
 from .xcom.catalog import Datapoint
 from .xcom.discovery import Device
 from .xcom.protocol.constants import Format
@@ -29,9 +29,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a button for every signal up to the configured level."""
-    async_add_entities(
-        StuderButton(entry, device, dp) for device, dp in entry.runtime_data.plan[Platform.BUTTON]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.BUTTON, StuderButton)
 
 
 class StuderButton(StuderEntity, ButtonEntity):

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderParamEntity
+from .entity import StuderParamEntity, add_planned_entities
 from .xcom.protocol.values import decode_datetime, encode_datetime
 
 PARALLEL_UPDATES = 1
@@ -24,10 +24,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a date/time entity for every clock parameter up to the configured level."""
-    async_add_entities(
-        StuderDateTime(entry, device, dp)
-        for device, dp in entry.runtime_data.plan[Platform.DATETIME]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.DATETIME, StuderDateTime)
 
 
 class StuderDateTime(StuderParamEntity, DateTimeEntity):

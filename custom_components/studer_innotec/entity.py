@@ -15,10 +15,12 @@ from collections.abc import Callable, Coroutine
 import math
 from typing import Any, Concatenate, override
 
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
@@ -105,6 +107,18 @@ def read_error(err: XcomError, name: str) -> HomeAssistantError:
     )
 
 
+def add_planned_entities(
+    entry: StuderConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: Platform,
+    factory: Callable[[StuderConfigEntry, Device, Datapoint], Entity],
+) -> None:
+    """Add the entities the installation's plan puts on ``platform`` (every platform's setup)."""
+    async_add_entities(
+        factory(entry, device, datapoint) for device, datapoint in entry.runtime_data.plan[platform]
+    )
+
+
 def xcom_write[E: StuderEntity, **P](
     func: Callable[Concatenate[E, P], Coroutine[Any, Any, None]],
 ) -> Callable[Concatenate[E, P], Coroutine[Any, Any, None]]:
@@ -165,6 +179,21 @@ class StuderEntity(CoordinatorEntity[StuderCoordinator]):
         A value from an earlier poll shown as current would be a value not read now.
         """
         return super().available and self.read_value is not None
+
+
+class StuderInfoEntity(StuderEntity):
+    """A user info, read on the measurement poll (its format matters only for single reads)."""
+
+    def __init__(self, entry: StuderConfigEntry, device: Device, datapoint: Datapoint) -> None:
+        """Register the info with the measurement poll."""
+        assert datapoint.format is not None
+        super().__init__(
+            entry,
+            entry.runtime_data.measurements,
+            device,
+            datapoint,
+            InfoRead(device.address, datapoint.number, datapoint.format),
+        )
 
 
 class StuderParamEntity(StuderEntity):

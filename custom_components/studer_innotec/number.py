@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderParamEntity
+from .entity import StuderParamEntity, add_planned_entities
 from .mapping import number_unit
 from .xcom.catalog import Datapoint
 from .xcom.discovery import Device
@@ -25,9 +25,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a number for every numeric parameter up to the configured level."""
-    async_add_entities(
-        StuderNumber(entry, device, dp) for device, dp in entry.runtime_data.plan[Platform.NUMBER]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.NUMBER, StuderNumber)
 
 
 class StuderNumber(StuderParamEntity, NumberEntity):

@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .coordinator import StuderConfigEntry
-from .entity import StuderParamEntity
+from .entity import StuderParamEntity, add_planned_entities
 from .xcom.catalog import Datapoint
 from .xcom.discovery import Device
 
@@ -25,9 +25,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a select for every enum parameter up to the configured level."""
-    async_add_entities(
-        StuderSelect(entry, device, dp) for device, dp in entry.runtime_data.plan[Platform.SELECT]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.SELECT, StuderSelect)
 
 
 class StuderSelect(StuderParamEntity, SelectEntity):

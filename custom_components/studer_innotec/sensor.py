@@ -27,10 +27,9 @@ from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
 from .coordinator import StuderConfigEntry
-from .entity import StuderEntity
+from .entity import StuderInfoEntity, add_planned_entities
 from .mapping import sensor_kind
 from .xcom.catalog import Datapoint, semantics as sem
-from .xcom.client import InfoRead
 from .xcom.discovery import Device
 
 PARALLEL_UPDATES = 0
@@ -42,29 +41,22 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a sensor for every user info of every unit."""
-    entities: list[StuderSensor] = []
-    for device, dp in entry.runtime_data.plan[Platform.SENSOR]:
-        kind = sensor_kind(dp)
-        if kind.accumulation in (sem.DAILY, sem.LIFETIME, sem.RESETTABLE):
-            entities.append(StuderCounterSensor(entry, device, dp))
-        else:
-            entities.append(StuderSensor(entry, device, dp))
-    async_add_entities(entities)
+    add_planned_entities(entry, async_add_entities, Platform.SENSOR, _sensor)
 
 
-class StuderSensor(StuderEntity, SensorEntity):
+def _sensor(entry: StuderConfigEntry, device: Device, dp: Datapoint) -> StuderSensor:
+    """Counters get the plausibility check; everything else shows what was read."""
+    if sensor_kind(dp).accumulation in (sem.DAILY, sem.LIFETIME, sem.RESETTABLE):
+        return StuderCounterSensor(entry, device, dp)
+    return StuderSensor(entry, device, dp)
+
+
+class StuderSensor(StuderInfoEntity, SensorEntity):
     """A user info read on the measurement poll."""
 
     def __init__(self, entry: StuderConfigEntry, device: Device, datapoint: Datapoint) -> None:
         """Set device class, unit and state class from the catalog's semantics."""
-        assert datapoint.format is not None
-        super().__init__(
-            entry,
-            entry.runtime_data.measurements,
-            device,
-            datapoint,
-            InfoRead(device.address, datapoint.number, datapoint.format),
-        )
+        super().__init__(entry, device, datapoint)
         kind = sensor_kind(datapoint)
         self._sign = kind.sign
         self._attr_device_class = kind.device_class

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderParamEntity
+from .entity import StuderParamEntity, add_planned_entities
 from .xcom.catalog import Datapoint
 from .xcom.discovery import Device
 from .xcom.protocol.constants import Format
@@ -24,9 +24,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a switch for every on/off parameter up to the configured level."""
-    async_add_entities(
-        StuderSwitch(entry, device, dp) for device, dp in entry.runtime_data.plan[Platform.SWITCH]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.SWITCH, StuderSwitch)
 
 
 class StuderSwitch(StuderParamEntity, SwitchEntity):

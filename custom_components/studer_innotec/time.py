@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderParamEntity
+from .entity import StuderParamEntity, add_planned_entities
 from .xcom.protocol.values import minutes_to_time, time_to_minutes
 
 PARALLEL_UPDATES = 1
@@ -23,9 +23,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a time entity for every time-of-day parameter up to the configured level."""
-    async_add_entities(
-        StuderTime(entry, device, dp) for device, dp in entry.runtime_data.plan[Platform.TIME]
-    )
+    add_planned_entities(entry, async_add_entities, Platform.TIME, StuderTime)
 
 
 class StuderTime(StuderParamEntity, TimeEntity):
