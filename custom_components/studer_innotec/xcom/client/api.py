@@ -15,7 +15,7 @@ import uuid
 
 from ..errors import XcomError
 from ..protocol.constants import Format, ParamProperty
-from ..protocol.payloads import MessageRecord
+from ..protocol.payloads import MessageRecord, MultiInfoItem, MultiInfoResponse
 from ..protocol.values import Value
 from .stats import LinkStatistics
 
@@ -81,6 +81,13 @@ class XcomApi(Protocol):
 
     async def read_infos(self, reads: Sequence[InfoRead]) -> InfoBatchResult:
         """Read many user infos with as few requests as the protocol allows."""
+
+    async def read_multi_info(self, items: Sequence[MultiInfoItem]) -> MultiInfoResponse:
+        """Read raw multi-info items, including the gateway's family averages and sums.
+
+        The gateway aggregates (master, one unit, average, sum of a family) itself; a backend
+        without that service raises DeviceError(SERVICE_NOT_SUPPORTED).
+        """
 
     async def read_param(
         self,

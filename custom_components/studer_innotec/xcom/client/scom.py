@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 import contextlib
+import contextvars
 import logging
 import math
 import time
@@ -47,6 +48,7 @@ from ..protocol.frame import Frame, Service, read_request, write_request
 from ..protocol.payloads import (
     MessageRecord,
     MultiInfoItem,
+    MultiInfoResponse,
     decode_guid,
     decode_message,
     decode_multi_info_response,
@@ -122,6 +124,9 @@ class ScomClient:
         self._quiet_until = 0.0
         self._multi_info_supported: bool | None = None
         self._suspects: set[int] = set()
+        self._overrides: contextvars.ContextVar[tuple[float | None, int | None]] = (
+            contextvars.ContextVar(f"xcom_overrides_{id(self)}", default=(None, None))
+        )
 
     # -- XcomApi -------------------------------------------------------------------------------
 
@@ -241,6 +246,45 @@ class ScomClient:
             presence[0][1] if presence else None,
         )
 
+    async def read_multi_info(self, items: Sequence[MultiInfoItem]) -> MultiInfoResponse:
+        """Read raw multi-info items, one request per 76, in the order given.
+
+        This is what :meth:`read_infos` cannot express: the family's master (aggregation 0),
+        and the average (0xFD) or sum (0xFE) the gateway computes over all units of a family.
+        The flags and time are those of the first response; the values of every response
+        follow in order. Each request is retried like any read, but nothing is split per
+        device or read singly: a refused request raises its DeviceError (SERVICE_NOT_SUPPORTED
+        on gateways older than 1.6.74, where averages and sums have no equivalent), and an item
+        the gateway leaves out is simply absent from the values.
+        """
+        if not items:
+            raise ValueError("a multi-info read needs at least one item")
+        flags: int | None = None
+        timestamp = 0
+        values: list[tuple[MultiInfoItem, float]] = []
+        for start in range(0, len(items), MULTI_INFO_MAX_ITEMS):
+            request = read_request(
+                Address.GATEWAY,
+                ObjectType.MULTI_INFO,
+                1,
+                PropertyId.VALUE,
+                encode_multi_info_request(items[start : start + MULTI_INFO_MAX_ITEMS]),
+                src=self.source_address,
+            )
+            try:
+                service = await self._transact(request)
+            except DeviceError as err:
+                if err.code == ErrorCode.SERVICE_NOT_SUPPORTED:
+                    self._multi_info_supported = False
+                raise
+            response = decode_multi_info_response(service.data)
+            self._multi_info_supported = True
+            if flags is None:
+                flags, timestamp = response.flags, response.timestamp
+            values += response.values
+        assert flags is not None
+        return MultiInfoResponse(flags, timestamp, tuple(values))
+
     async def close(self) -> None:
         """Close the link."""
         await self.link.close()
@@ -251,16 +295,34 @@ class ScomClient:
     def overrides(
         self, *, timeout: float | None = None, retries: int | None = None
     ) -> Iterator[None]:
-        """Temporarily use another timeout or retry count (short probes during discovery)."""
-        saved = (self.timeout, self.retries)
-        if timeout is not None:
-            self.timeout = timeout
-        if retries is not None:
-            self.retries = retries
+        """Use another timeout or retry count for the requests of the current task only.
+
+        A rescan probes with short time-outs while the polls share the same client: keeping
+        the override in a context variable confines it to the task that asked for it.
+        """
+        current = self._overrides.get()
+        token = self._overrides.set(
+            (
+                timeout if timeout is not None else current[0],
+                retries if retries is not None else current[1],
+            )
+        )
         try:
             yield
         finally:
-            self.timeout, self.retries = saved
+            self._overrides.reset(token)
+
+    @property
+    def effective_timeout(self) -> float:
+        """The time-out the current task's requests use."""
+        override = self._overrides.get()[0]
+        return self.timeout if override is None else override
+
+    @property
+    def effective_retries(self) -> int:
+        """The read retry count the current task's requests use."""
+        override = self._overrides.get()[1]
+        return self.retries if override is None else override
 
     @contextlib.asynccontextmanager
     async def burst(self) -> AsyncIterator[None]:
@@ -297,7 +359,10 @@ class ScomClient:
     ) -> None:
         if self._multi_info_supported is False:
             return
-        items = {multi_info_item(read): read for read in chunk}
+        # One item per info and device; the same info asked in two formats shares its item.
+        items: dict[MultiInfoItem, list[InfoRead]] = {}
+        for read in chunk:
+            items.setdefault(multi_info_item(read), []).append(read)
         request = read_request(
             Address.GATEWAY,
             ObjectType.MULTI_INFO,
@@ -328,13 +393,14 @@ class ScomClient:
         self._multi_info_supported = True
         presence.append((response.flags, response.timestamp))
         received = dict(response.values)
-        for item, read in items.items():
-            if item in received:
-                values[read] = _from_float(received[item], read.fmt)
-            else:
-                errors[read] = XcomError(
-                    f"info {read.number} of device {read.address} missing from the response"
-                )
+        for item, asked in items.items():
+            for read in asked:
+                if item in received:
+                    values[read] = _from_float(received[item], read.fmt)
+                else:
+                    errors[read] = XcomError(
+                        f"info {read.number} of device {read.address} missing from the response"
+                    )
         for address in addresses:
             if not any(read in errors for read in chunk if read.address == address):
                 self._suspects.discard(address)
@@ -348,7 +414,7 @@ class ScomClient:
             delay = self._quiet_until - self._clock()
             if delay > 0:
                 await asyncio.sleep(delay)
-            attempts = 1 + self.retries
+            attempts = 1 + self.effective_retries
             attempt = 0
             while True:
                 attempt += 1
@@ -379,7 +445,7 @@ class ScomClient:
         self._stats.requests += 1
         self._stats.bytes_sent += len(raw)
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.effective_timeout):
                 while True:
                     chunk = await link.receive()
                     self._stats.bytes_received += len(chunk)
@@ -395,7 +461,7 @@ class ScomClient:
             what = "write" if write else "read"
             raise XcomTimeoutError(
                 f"no answer from device {request.dst} to the {what} of object "
-                f"{request.service.object_id} within {self.timeout} s",
+                f"{request.service.object_id} within {self.effective_timeout} s",
                 write=write,
             ) from None
         except ConnectionLostError:
