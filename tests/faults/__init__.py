@@ -1,0 +1,1 @@
+"""Fault, security and soak tests: Home Assistant with the integration against the simulator."""
