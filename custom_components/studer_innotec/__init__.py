@@ -152,7 +152,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: StuderConfigEntry) -> bo
     _async_remove_stale_entities(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.measurements.async_refresh()
-    await entry.runtime_data.settings.async_refresh()
+    # Settings take one request each (a few seconds on a large installation): the entry is up
+    # with its measurements meanwhile.
+    entry.async_create_task(hass, entry.runtime_data.settings.async_refresh(), "settings")
 
     async def _rescan(_now: dt.datetime) -> None:
         await _async_rescan(hass, entry)

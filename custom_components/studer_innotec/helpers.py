@@ -16,7 +16,9 @@ from .const import (
     CONF_MOXA_HOST,
     CONF_PORT,
     CONF_PORTAL_PAUSE,
+    CONF_SCAN_INTERVAL,
     DEFAULT_PORTAL_PAUSE,
+    DEFAULT_SCAN_INTERVAL,
     REQUEST_TIMEOUT,
     LineSetting,
     LinkType,
@@ -61,5 +63,13 @@ def _host(host: str) -> str:
 
 def make_client(data: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> ScomClient:
     """A client (not yet connected) for the entry's link and options."""
-    pause = float((options or {}).get(CONF_PORTAL_PAUSE, DEFAULT_PORTAL_PAUSE))
-    return ScomClient(link_from_url(link_url(data)), timeout=REQUEST_TIMEOUT, burst_pause=pause)
+    options = options or {}
+    pause = float(options.get(CONF_PORTAL_PAUSE, DEFAULT_PORTAL_PAUSE))
+    link_options: dict[str, Any] = {}
+    if LinkType(data[CONF_LINK]) is LinkType.TCP:
+        # Reconnection attempts back off, but never longer than a poll interval: a Moxa back
+        # from a power cut is then used by the very next poll.
+        interval = float(options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL))
+        link_options["backoff_max"] = max(0.5, 0.8 * interval)
+    link = link_from_url(link_url(data), **link_options)
+    return ScomClient(link, timeout=REQUEST_TIMEOUT, burst_pause=pause)

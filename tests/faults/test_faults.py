@@ -273,11 +273,6 @@ async def test_a_write_whose_answer_is_lost_is_applied_once_and_never_replayed(
     witness.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a write whose connection is lost after it was sent is reported as a communication"
-    " error, not as unconfirmed (entity.write_error sees ConnectionLostError)",
-)
 async def test_a_write_whose_answer_is_lost_is_reported_as_unconfirmed(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -342,11 +337,6 @@ async def test_a_write_while_the_moxa_is_off_fails_translated_and_is_never_repla
     witness.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tcp back-off grows to 30 s (links/tcp.py DEFAULT_BACKOFF_MAX), longer than the"
-    " 10 s scan interval: after a long Moxa outage the first poll is refused without trying",
-)
 async def test_a_moxa_power_cycle_recovers_within_one_poll(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

@@ -444,10 +444,13 @@ async def test_reads_are_retried_writes_are_not(sim: Simulator) -> None:
         assert err.value.write is True
         assert "write" in str(err.value)
         assert sim.stats.requests - before == 1
-        # A write the device applied but whose answer was lost: applied once, reported.
+        # A write the device applied but whose answer was lost with the connection: applied
+        # once, reported as unconfirmed (not as failed), not repeated.
         sim.faults.drop_mid_response()
-        with pytest.raises(ConnectionLostError):
+        with pytest.raises(XcomTimeoutError) as err:
             await client.write_param(101, 1138, 35.0, Format.FLOAT)
+        assert err.value.write is True
+        assert isinstance(err.value.__cause__, ConnectionLostError)
         assert [w.value for w in sim.writes] == [35]
         assert sim.running_value(101, 1138) == 35
         # A read that loses its connection is retried on a new one.

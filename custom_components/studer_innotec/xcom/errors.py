@@ -32,10 +32,10 @@ class ConnectionLostError(XcomConnectionError):
 
 
 class XcomTimeoutError(XcomError):
-    """No matching response arrived in time.
+    """No matching response arrived (in time, or before the connection was lost).
 
-    ``write`` tells whether the request was a write: a timed-out write may or may not have been
-    applied by the device, which is why the client never repeats it on its own.
+    ``write`` tells whether the request was a write: a sent write without an answer may or may
+    not have been applied by the device, which is why the client never repeats it on its own.
     """
 
     def __init__(self, message: str, *, write: bool = False) -> None:

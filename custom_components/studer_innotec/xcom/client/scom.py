@@ -464,9 +464,17 @@ class ScomClient:
                 f"{request.service.object_id} within {self.effective_timeout} s",
                 write=write,
             ) from None
-        except ConnectionLostError:
+        except ConnectionLostError as err:
             self._stats.connection_losses += 1
             await link.drop_connection()
+            if write:
+                # Sent, then the link went: the unit may well have applied it. Reported like a
+                # timed-out write (unconfirmed, never repeated), not as a write that failed.
+                raise XcomTimeoutError(
+                    f"connection lost before device {request.dst} confirmed the write of "
+                    f"object {request.service.object_id}: {err}",
+                    write=True,
+                ) from err
             raise
         except XcomConnectionError:  # pragma: no cover - links raise ConnectionLostError here
             await link.drop_connection()
