@@ -327,19 +327,22 @@ def merged_devices(entry: ConfigEntry, installation: Installation) -> list[dict[
 
 
 def describe_units(installation: Installation) -> str:
-    """The units found, one per line, for the installation and confirm steps."""
+    """The units found, one per line, for the installation and confirm steps.
+
+    Only names, numbers and versions, no words: the line reads the same in every language.
+    """
     lines = []
     for device in installation.devices:
-        details = ", ".join(
+        details = " · ".join(
             part
             for part in (
                 device.model,
-                f"software {device.software}" if device.software else "",
-                f"FID {device.serial}" if device.serial else "",
+                f"v{device.software}" if device.software else "",
+                device.serial,
             )
             if part
         )
-        lines.append(f"- {device.name} (address {device.address}): {details}")
+        lines.append(f"- {device.name} ({device.address}): {details}")
     return "\n".join(lines)
 
 

@@ -336,9 +336,9 @@ async def test_tcp_creates_the_entry_after_a_tested_link(
     result = await submit(hass, result, {CONF_HOST: f" {host} ", CONF_PORT: port})
     assert result["step_id"] == "installation"
     units = result["description_placeholders"]["units"]
-    assert "- Xtender 1 (address 101): XTH" in units
-    assert "- VarioTrack 1 (address 301)" in units
-    assert "- BSP (address 601)" in units
+    assert "- Xtender 1 (101): XTH 8000 · v1.6.30 · " in units
+    assert "- VarioTrack 1 (301): VarioTrack" in units
+    assert "- BSP (601): BSP 500/1200 · v1.6.26" in units
     assert defaults(result) == {
         CONF_AC_VOLTAGE: "230",
         CONF_BATTERY_VOLTAGE: "48",
