@@ -586,9 +586,10 @@ class StuderConfigFlow(ConfigFlow, domain=DOMAIN):
             self._installation_input = user_input
             return await self.async_step_confirm()
         battery = self._probe.installation.battery_voltage or DEFAULT_BATTERY_VOLTAGE
+        ac = self._probe.installation.ac_voltage or DEFAULT_AC_VOLTAGE
         schema = vol.Schema(
             {
-                vol.Required(CONF_AC_VOLTAGE, default=str(DEFAULT_AC_VOLTAGE)): _select(
+                vol.Required(CONF_AC_VOLTAGE, default=str(ac)): _select(
                     ["230", "120"], CONF_AC_VOLTAGE
                 ),
                 vol.Required(CONF_BATTERY_VOLTAGE, default=str(battery)): _select(

@@ -431,14 +431,13 @@ async def test_unexpected_answer(
     abandon(hass, result)
 
 
-async def test_battery_voltage_is_prefilled_from_the_units(
-    hass: HomeAssistant, serve: Serve
-) -> None:
-    server = await serve(Simulator("xt:1,24v"), "tcp://127.0.0.1:0")
+async def test_voltages_are_prefilled_from_the_units(hass: HomeAssistant, serve: Serve) -> None:
+    server = await serve(Simulator("xt:1,24v,120v"), "tcp://127.0.0.1:0")
     result = await start_flow(hass, LinkType.TCP)
     result = await submit(hass, result, {CONF_HOST: "127.0.0.1", CONF_PORT: port_of(server)})
     assert result["step_id"] == "installation"
     assert defaults(result)[CONF_BATTERY_VOLTAGE] == "24"
+    assert defaults(result)[CONF_AC_VOLTAGE] == "120"
     entry = await create_entry(
         hass, result, {**INSTALLATION, CONF_BATTERY_VOLTAGE: "24", CONF_AC_VOLTAGE: "230"}
     )

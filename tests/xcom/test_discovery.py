@@ -148,7 +148,7 @@ async def test_finds_exactly_the_units_without_multi_info(spec: str) -> None:
         (SMALL, 3),  # GUID, census, one batch (VT count and VT 1, BSP)
         ("xt:1", 3),  # GUID, census, the BMS probe (no BSP)
         ("xt:3,vt:2,bsp", 4),
-        (LARGEST, 6),  # GUID, census, 4 x 76 items for 289 identity infos + 4 counts
+        (LARGEST, 6),  # GUID, census, 4 x 76 items for 290 identity infos + 4 counts
     ],
 )
 @pytest.mark.parametrize("policy", POLICIES)
@@ -160,10 +160,19 @@ async def test_cost(spec: str, requests: int, policy: str) -> None:
 
 
 async def test_cost_without_multi_info() -> None:
-    # An absent unit costs one request (its "ID type"), a present one one per identity info.
+    # An absent unit costs one request (its "ID type"), a present one one per identity info
+    # (Xtender 1 one more: the installation's nominal AC voltage).
     sim = make_sim(SMALL, multi_info=False)
     found = await scan_of(sim)
-    assert found.requests == 1 + 1 + (8 + 1) + (7 + 1) + 1 + 7
+    assert found.requests == 1 + 1 + (9 + 1) + (7 + 1) + 1 + 7
+
+
+@pytest.mark.parametrize(("spec", "volts"), [("xt:2", 230), ("xt:2,120v", 120)])
+async def test_ac_voltage_from_the_first_xtender(spec: str, volts: int) -> None:
+    found = await scan_of(make_sim(spec))
+    assert found.ac_voltage == volts
+    assert [d.ac_voltage for d in found.family(DeviceFamily.XTENDER)][1:] == [None]
+    assert Installation(None, found.family(DeviceFamily.XTENDER)[1:]).ac_voltage is None
 
 
 async def test_duration_uses_the_clock() -> None:

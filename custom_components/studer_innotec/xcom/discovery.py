@@ -68,9 +68,14 @@ class IdentityInfos:
     fid_lsb: int | None
     battery_voltage: int | None
     power: int | None = None
+    output_voltage: int | None = None
 
-    def numbers(self) -> list[int]:
-        """Every info to read, in a stable order."""
+    def numbers(self, index: int = 1) -> list[int]:
+        """Every info to read for unit ``index``, in a stable order.
+
+        The nominal output voltage is the installation's, not the unit's: only unit 1 is asked,
+        which keeps the scan of nine Xtenders within the same number of requests.
+        """
         candidates = (
             self.id_type,
             self.hardware,
@@ -80,12 +85,15 @@ class IdentityInfos:
             self.fid_lsb,
             self.battery_voltage,
             self.power,
+            self.output_voltage if index == 1 else None,
         )
         return [n for n in candidates if n is not None]
 
 
 IDENTITY: Final[dict[DeviceFamily, IdentityInfos]] = {
-    DeviceFamily.XTENDER: IdentityInfos(3124, 3129, 3130, 3131, 3156, 3157, 3127, power=3125),
+    DeviceFamily.XTENDER: IdentityInfos(
+        3124, 3129, 3130, 3131, 3156, 3157, 3127, power=3125, output_voltage=3126
+    ),
     DeviceFamily.VARIOTRACK: IdentityInfos(11047, 11049, 11050, 11051, 11067, 11068, 11048),
     DeviceFamily.VARIOSTRING: IdentityInfos(15074, 15076, 15077, 15078, 15102, 15103, 15075),
     DeviceFamily.BSP: IdentityInfos(7034, 7036, 7037, 7038, 7048, 7049, 7035),
@@ -151,6 +159,8 @@ class Device:
     fid: int | None = None
     battery_voltage: float | None = None
     power: float | None = None
+    #: Nominal AC output voltage (Xtenders' "ID Uout"): 120 or 230.
+    ac_voltage: float | None = None
 
     @property
     def name(self) -> str:
@@ -178,6 +188,7 @@ class Device:
             "fid": self.fid,
             "battery_voltage": self.battery_voltage,
             "power": self.power,
+            "ac_voltage": self.ac_voltage,
         }
 
     @classmethod
@@ -194,6 +205,7 @@ class Device:
             fid=data.get("fid"),
             battery_voltage=data.get("battery_voltage"),
             power=data.get("power"),
+            ac_voltage=data.get("ac_voltage"),
         )
 
 
@@ -224,6 +236,14 @@ class Installation:
             return None
         nominal = max(set(votes), key=votes.count)
         return min((12, 24, 48), key=lambda v: abs(v - nominal))
+
+    @property
+    def ac_voltage(self) -> int | None:
+        """120 or 230 from the Xtenders' nominal output voltage, if any reports it."""
+        votes = [d.ac_voltage for d in self.devices if d.ac_voltage]
+        if not votes:
+            return None
+        return 120 if max(set(votes), key=votes.count) < 175 else 230
 
 
 def describe_model(family: DeviceFamily, id_type: int | None, power: float | None) -> str:
@@ -318,7 +338,7 @@ def _count_group(family: DeviceFamily) -> _Group:
 def _identity_group(family: DeviceFamily, index: int, *, speculative: bool = False) -> _Group:
     """The identity infos of one unit (the BSP, a single unit, is read as the master)."""
     aggregation = int(Aggregation.MASTER) if family is DeviceFamily.BSP else index
-    items = tuple(MultiInfoItem(n, aggregation) for n in IDENTITY[family].numbers())
+    items = tuple(MultiInfoItem(n, aggregation) for n in IDENTITY[family].numbers(index))
     return _Group((family, index), items, speculative)
 
 
@@ -557,7 +577,8 @@ async def _scan_family(
     devices: list[Device] = []
     flags: int | None = None
     for address in range(first, last + 1):
-        reads = [InfoRead(address, number) for number in identity.numbers()]
+        numbers = identity.numbers(address - first + 1)
+        reads = [InfoRead(address, number) for number in numbers]
         one_by_one = client.multi_info_supported is False
         result = await client.read_infos(reads[:1] if one_by_one else reads)
         if one_by_one and reads[0] in result.values:
@@ -617,6 +638,7 @@ def _device(
     battery = values.get(identity.battery_voltage) if identity.battery_voltage else None
     power = values.get(identity.power) if identity.power else None
     power_value = float(power) if isinstance(power, (int, float)) else None
+    uout = values.get(identity.output_voltage) if identity.output_voltage else None
     return Device(
         family=family,
         index=index,
@@ -632,4 +654,5 @@ def _device(
         fid=fid(fid_msb, fid_lsb) if fid_msb is not None and fid_lsb is not None else None,
         battery_voltage=float(battery) if isinstance(battery, (int, float)) else None,
         power=power_value,
+        ac_voltage=float(uout) if isinstance(uout, (int, float)) and uout == uout else None,
     )
