@@ -28,7 +28,11 @@ MIN_VERSION = (3, 14, 2)
 SERIES = "3.14"
 SUITES = os.environ.get("STUDER_PY_SUITES", "forky sid").split()
 PACKAGES = [f"python{SERIES}", f"python{SERIES}-venv", "tzdata", "patchelf"]
+#: The C headers, so that pip can build the extensions Home Assistant's voice integrations pull
+#: in (script/develop); unpacked without their dependencies, the static library left out.
+HEADERS = [f"libpython{SERIES}-dev", f"python{SERIES}-dev"]
 STAMP = ".provisioned"
+STAMP_TEXT = f"python{SERIES} with headers for studer_innotec\n"
 
 
 def log(message: str) -> None:
@@ -140,6 +144,19 @@ class PrivateApt:
         )  # fmt: skip
         return sorted((self.root / "cache/archives").glob("*.deb"))
 
+    def download_alone(self, packages: list[str]) -> list[Path]:
+        """Download packages without their dependencies (headers need none to be used)."""
+        target = self.root / "alone"
+        target.mkdir(exist_ok=True)
+        subprocess.run(
+            ["apt-get", "-q", "download", *packages],
+            cwd=target,
+            env=self.env,
+            check=True,
+            stdout=sys.stderr,
+        )
+        return sorted(target.glob("*.deb"))
+
 
 def version_tuple(debian_version: str) -> tuple[int, ...]:
     upstream = debian_version.split(":")[-1].split("-")[0]
@@ -228,9 +245,24 @@ def redirect_absolute_paths(prefix: Path) -> None:
         sysconfig.write_text(text)
 
 
+def install_headers(prefix: Path) -> None:
+    """Make the unpacked headers usable: Debian's pyconfig.h only points to a multiarch copy."""
+    include = prefix / f"usr/include/python{SERIES}"
+    for multiarch in prefix.glob(f"usr/include/*-linux-gnu*/python{SERIES}/pyconfig.h"):
+        shutil.copyfile(multiarch, include / "pyconfig.h")
+    for static in prefix.glob(f"usr/lib/**/libpython{SERIES}*.a"):
+        static.unlink()  # 25 MB that nothing here links against
+
+
 def provision(prefix: Path) -> Path:
     python = prefix / f"usr/bin/python{SERIES}"
-    if (prefix / STAMP).exists() and python.exists() and self_test(python, prefix) is None:
+    stamp = prefix / STAMP
+    if (
+        stamp.exists()
+        and stamp.read_text() == STAMP_TEXT
+        and python.exists()
+        and self_test(python, prefix) is None
+    ):
         return python
     for tool in ("apt-get", "apt-cache", "dpkg", "dpkg-deb"):
         if shutil.which(tool) is None:
@@ -254,7 +286,7 @@ def provision(prefix: Path) -> Path:
             log(f"suite {suite} offers python{SERIES} {version or 'none'}; trying the next one")
         else:
             raise SystemExit(f"no Debian suite among {SUITES} offers python >= {MIN_VERSION}")
-        debs = apt.download_closure(PACKAGES)
+        debs = apt.download_closure(PACKAGES) + apt.download_alone(HEADERS)
         log(f"unpacking {len(debs)} packages into {prefix}")
         tools = Path(work) / "tools"
         for deb in debs:
@@ -276,7 +308,8 @@ def provision(prefix: Path) -> Path:
         check=False,
         capture_output=True,
     )
-    (prefix / STAMP).write_text(f"python{SERIES} for studer_innotec\n")
+    install_headers(prefix)
+    (prefix / STAMP).write_text(STAMP_TEXT)
     return python
 
 

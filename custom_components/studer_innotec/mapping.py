@@ -88,6 +88,7 @@ PRECISION: Final[dict[str, int]] = {
     "MWh": 3,
     "°C": 1,
     "Hz": 1,
+    "%": 1,
 }
 #: Two-state user infos whose labels read as off/on (value 0 first) become binary sensors.
 BINARY_LABELS: Final = frozenset(
