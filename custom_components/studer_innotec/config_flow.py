@@ -638,6 +638,18 @@ class StuderConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+def _seconds(low: int, high: int) -> Any:
+    """A whole number of seconds between ``low`` and ``high``."""
+    return vol.All(
+        NumberSelector(
+            NumberSelectorConfig(
+                min=low, max=high, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Coerce(int),
+    )
+
+
 class StuderOptionsFlow(OptionsFlowWithReload):
     """Polling, access level and the pause left for the Studer portal."""
 
@@ -651,33 +663,11 @@ class StuderOptionsFlow(OptionsFlowWithReload):
                 vol.Required(
                     CONF_SCAN_INTERVAL,
                     default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                ): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_SCAN_INTERVAL,
-                            max=3600,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
+                ): _seconds(MIN_SCAN_INTERVAL, 3600),
                 vol.Required(
                     CONF_SETTINGS_INTERVAL,
                     default=options.get(CONF_SETTINGS_INTERVAL, DEFAULT_SETTINGS_INTERVAL),
-                ): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_SETTINGS_INTERVAL,
-                            max=86400,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
+                ): _seconds(MIN_SETTINGS_INTERVAL, 86400),
                 vol.Required(
                     CONF_ACCESS_LEVEL,
                     default=options.get(CONF_ACCESS_LEVEL, AccessLevel.BASIC.value),
