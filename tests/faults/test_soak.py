@@ -31,19 +31,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.studer_innotec.const import (
-    CONF_AC_VOLTAGE,
-    CONF_BATTERY_VOLTAGE,
-    CONF_DEVICES,
     CONF_HOST,
     CONF_LINK,
     CONF_PORT,
-    DOMAIN,
     LinkType,
 )
 from custom_components.studer_innotec.xcom.client import ScomClient
-from custom_components.studer_innotec.xcom.discovery import scan
 from custom_components.studer_innotec.xcom.protocol.values import decode_datetime
 from custom_components.studer_innotec.xcom.simulator import Simulator
+from tests.integration.conftest import installation_data, scan_loopback, studer_entry
 
 from .conftest import TIMEOUT, Witness, advance, poll
 
@@ -91,24 +87,12 @@ async def config_entry(
     hass: HomeAssistant, simulator: Simulator, options: dict[str, Any]
 ) -> MockConfigEntry:
     """An entry as the config flow creates it (its TCP address is never used)."""
-    client = ScomClient(simulator.loopback_link())
-    try:
-        installation = await scan(client)
-    finally:
-        await client.close()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Studer-Innotec ({len(installation.devices)} units)",
-        unique_id=str(installation.guid),
-        data={
-            CONF_LINK: LinkType.TCP.value,
-            CONF_HOST: "127.0.0.1",
-            CONF_PORT: 4001,
-            CONF_AC_VOLTAGE: 230,
-            CONF_BATTERY_VOLTAGE: 48,
-            CONF_DEVICES: [d.as_dict() for d in installation.devices],
-        },
-        options=options,
+    installation = await scan_loopback(simulator)
+    entry = studer_entry(
+        installation,
+        {CONF_LINK: LinkType.TCP.value, CONF_HOST: "127.0.0.1", CONF_PORT: 4001}
+        | installation_data(installation),
+        options,
     )
     entry.add_to_hass(hass)
     return entry

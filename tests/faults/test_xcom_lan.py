@@ -25,18 +25,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.studer_innotec.const import (
-    CONF_AC_VOLTAGE,
-    CONF_BATTERY_VOLTAGE,
-    CONF_DEVICES,
     CONF_LINK,
     CONF_LISTEN_PORT,
     CONF_MOXA_HOST,
-    DOMAIN,
     LinkType,
 )
-from custom_components.studer_innotec.xcom.client import InfoRead, ScomClient
+from custom_components.studer_innotec.xcom.client import InfoRead
 from custom_components.studer_innotec.xcom.client.scom import multi_info_item
-from custom_components.studer_innotec.xcom.discovery import scan
 from custom_components.studer_innotec.xcom.links import TcpListenLink
 from custom_components.studer_innotec.xcom.protocol.constants import (
     MAX_FRAME_DATA,
@@ -51,6 +46,7 @@ from custom_components.studer_innotec.xcom.protocol.payloads import (
     encode_multi_info_response,
 )
 from custom_components.studer_innotec.xcom.simulator import DialIn, Simulator
+from tests.integration.conftest import installation_data, scan_loopback, studer_entry
 
 from .conftest import Witness, advance, poll
 
@@ -98,24 +94,12 @@ async def config_entry(
     options: dict[str, Any],
 ) -> MockConfigEntry:
     """An Xcom-LAN entry: listen on ``listen_port``, accept only 127.0.0.1."""
-    client = ScomClient(simulator.loopback_link())
-    try:
-        installation = await scan(client)
-    finally:
-        await client.close()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Studer-Innotec ({len(installation.devices)} units)",
-        unique_id=str(installation.guid),
-        data={
-            CONF_LINK: LinkType.XCOM_LAN.value,
-            CONF_LISTEN_PORT: listen_port,
-            CONF_MOXA_HOST: MOXA_IP,
-            CONF_AC_VOLTAGE: 230,
-            CONF_BATTERY_VOLTAGE: 48,
-            CONF_DEVICES: [d.as_dict() for d in installation.devices],
-        },
-        options=options,
+    installation = await scan_loopback(simulator)
+    entry = studer_entry(
+        installation,
+        {CONF_LINK: LinkType.XCOM_LAN.value, CONF_LISTEN_PORT: listen_port, CONF_MOXA_HOST: MOXA_IP}
+        | installation_data(installation),
+        options,
     )
     entry.add_to_hass(hass)
     return entry

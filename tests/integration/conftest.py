@@ -81,16 +81,42 @@ async def scan_simulator(sim: Simulator) -> Installation:
         await client.close()
 
 
+async def scan_loopback(sim: Simulator) -> Installation:
+    """Scan the simulator in memory (for entries whose link is replaced by a loopback)."""
+    client = ScomClient(sim.loopback_link())
+    try:
+        return await scan(client)
+    finally:
+        await client.close()
+
+
 def entry_data(sim: Simulator, installation: Installation) -> dict[str, Any]:
     host, port = host_port(sim)
+    return {CONF_LINK: LinkType.TCP.value, CONF_HOST: host, CONF_PORT: port} | installation_data(
+        installation
+    )
+
+
+def installation_data(installation: Installation) -> dict[str, Any]:
+    """The installation part of an entry's data, as the config flow stores it (230 V, 48 V)."""
     return {
-        CONF_LINK: LinkType.TCP.value,
-        CONF_HOST: host,
-        CONF_PORT: port,
         CONF_AC_VOLTAGE: 230,
         CONF_BATTERY_VOLTAGE: 48,
         CONF_DEVICES: [d.as_dict() for d in installation.devices],
     }
+
+
+def studer_entry(
+    installation: Installation, data: dict[str, Any], options: dict[str, Any]
+) -> MockConfigEntry:
+    """A config entry as the config flow creates it for ``installation``."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Studer-Innotec ({len(installation.devices)} units)",
+        unique_id=str(installation.guid),
+        data=data,
+        options=options,
+    )
 
 
 @pytest.fixture
@@ -110,13 +136,7 @@ async def config_entry(
 ) -> MockConfigEntry:
     """An entry for the simulated installation, as the config flow would create it."""
     installation = await scan_simulator(simulator)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Studer-Innotec ({len(installation.devices)} units)",
-        unique_id=str(installation.guid),
-        data=entry_data(simulator, installation),
-        options=options,
-    )
+    entry = studer_entry(installation, entry_data(simulator, installation), options)
     entry.add_to_hass(hass)
     return entry
 
