@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.studer_innotec.xcom.simulator import Simulator
 
@@ -13,13 +14,13 @@ EVENT = "event.xcom_gateway_studer_message"
 async def test_new_messages_fire_events(
     hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    fired: list[dict[str, object]] = []
-    hass.bus.async_listen("state_changed", lambda e: fired.append(e.data["new_state"].attributes))
+    # A callback listener: a plain function would run in the executor, in no certain order.
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
     simulator.raise_message(16, source=101)  # Warning (016): Fan error detected
     simulator.raise_message(20, source=601)
     await init_integration.runtime_data.measurements.async_refresh()
     await hass.async_block_till_done()
-    events = [a for a in fired if "number" in a]
+    events = [e.data["new_state"].attributes for e in changes if e.data["entity_id"] == EVENT]
     assert [a["number"] for a in events] == [16, 20]  # oldest first
     first = events[0]
     assert first["event_type"] == "warning"
@@ -29,7 +30,7 @@ async def test_new_messages_fire_events(
     assert state is not None
     assert state.attributes["number"] == 20
     # Read once: the next poll does not fire them again.
-    fired.clear()
+    changes.clear()
     await init_integration.runtime_data.measurements.async_refresh()
     await hass.async_block_till_done()
-    assert not [a for a in fired if "number" in a]
+    assert not [e for e in changes if e.data["entity_id"] == EVENT]
