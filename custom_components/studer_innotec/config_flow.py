@@ -76,7 +76,7 @@ from .const import (
     LinkType,
 )
 from .helpers import link_url, make_client
-from .xcom.discovery import Installation, scan
+from .xcom.discovery import DEFAULT_PROBE_TIMEOUT, Installation, scan
 from .xcom.errors import (
     PeerNotConnectedError,
     PortInUseError,
@@ -88,8 +88,9 @@ from .xcom.links import link_from_url
 
 #: The order auto-detection tries serial settings in: factory default first.
 AUTO_ORDER: Final = (LineSetting.NATIVE_38400, LineSetting.LAN_115200, LineSetting.NATIVE_115200)
-#: How long each request of a link test waits: the spec allows a gateway 2 s to answer (§3.7).
-PROBE_TIMEOUT: Final = 2.0
+#: How long each request of a link test waits: the spec allows a gateway 2 s to answer (§3.7),
+#: and the line takes its time on top (the discovery's own default).
+PROBE_TIMEOUT: Final = DEFAULT_PROBE_TIMEOUT
 LINK_FIELDS: Final = (
     CONF_LINK,
     CONF_DEVICE,

@@ -641,25 +641,46 @@ async def test_foreign_frames_are_skipped(sim: Simulator, client: ScomClient, ki
 
 async def test_stale_answer_of_a_timed_out_request_is_never_taken(sim: Simulator) -> None:
     """The answer to request N arriving during request N+1 must not become N+1's value."""
-    sim.latency = 0.0
     client = make_client(sim, timeout=0.2)
     try:
-        original = sim.answer
-
-        async def slow_first(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-            slow_first.calls += 1  # type: ignore[attr-defined]
-            if slow_first.calls == 1:  # type: ignore[attr-defined]
-                await asyncio.sleep(0.3)  # answered while the next request waits
-            return await original(*args, **kwargs)  # type: ignore[arg-type]
-
-        slow_first.calls = 0  # type: ignore[attr-defined]
-        sim.answer = slow_first  # type: ignore[method-assign]
+        sim.faults.late(1, 0.3)  # answered while the next request waits
         with pytest.raises(XcomTimeoutError):
             await client.read_info(101, 3000)
         # The late answer (battery voltage) arrives while we wait for another value.
         assert await client.read_info(101, 3028, Format.SHORT_ENUM) == info(sim, 101, 3028)
         assert client.statistics.foreign_frames == 1
         assert await client.read_info(102, 3000) == info(sim, 102, 3000)
+    finally:
+        await client.close()
+
+
+async def test_a_late_multi_info_answer_is_not_taken_for_the_next_batch(sim: Simulator) -> None:
+    """Every multi-info request has the same key (object 0x0A, id 1): only the items tell.
+
+    The late answer to batch A arrives while batch B waits. Taken for B's, B's items would be
+    "missing from the response", or, if B asked the same items, last poll's values would be
+    published as new ones.
+    """
+    client = make_client(sim, timeout=0.2)
+    first = [InfoRead(101, 3000, Format.FLOAT), InfoRead(301, 11004, Format.FLOAT)]
+    second = [InfoRead(102, 3000, Format.FLOAT), InfoRead(601, 7000, Format.FLOAT)]
+    try:
+        sim.faults.late(1, 0.3)
+        result = await client.read_infos(first)
+        assert not result.values
+        assert all(isinstance(e, XcomTimeoutError) for e in result.errors.values())
+        result = await client.read_infos(second)
+        assert result.errors == {}
+        assert result.values == {read: expected(sim, read) for read in second}
+        assert client.statistics.foreign_frames == 1
+        # The raw multi-info read is guarded the same way.
+        sim.faults.late(1, 0.3)
+        items = [MultiInfoItem(3000, Aggregation.SUM), MultiInfoItem(3000, Aggregation.AVERAGE)]
+        with pytest.raises(XcomTimeoutError):
+            await client.read_multi_info(items[:1])
+        response = await client.read_multi_info(items[1:])
+        assert [item for item, _ in response.values] == items[1:]
+        assert client.statistics.foreign_frames == 2
     finally:
         await client.close()
 

@@ -212,6 +212,22 @@ async def test_one_busy_or_silent_probe_changes_nothing(kind: str, nth: int) -> 
     assert found.requests == 6 + 1  # the retry
 
 
+@pytest.mark.parametrize("nth", range(6))
+async def test_one_late_answer_changes_nothing(nth: int) -> None:
+    """An answer later than the timeout (the datalogger's pauses) arrives in the retry's window.
+
+    The retry asks the same items, so that late answer is a valid one; the retry's own answer
+    then arrives while the next request waits and must not be taken for its answer (every
+    multi-info request has the same key: only the items tell them apart).
+    """
+    sim = make_sim(LARGEST, latency=0.05)
+    fault_at(sim, nth, lambda: sim.faults.late(1, 0.25))  # lands 0.1 s into the retry's 0.2 s
+    async with connected(sim, timeout=0.2) as client:
+        found = await scan(client)
+    assert units_of(found) == answering_units(sim)
+    check_identities(sim, found)
+
+
 async def test_a_gateway_that_stays_silent_fails_the_scan() -> None:
     sim = make_sim(SMALL)
     fault_at(sim, 1, lambda: sim.faults.silence(2))  # the census, and its retry

@@ -238,3 +238,27 @@ def test_respond_composes_the_faults() -> None:
     sim.faults.reset()
     assert not sim.faults.active
     assert sim.respond(request) == clean
+    sim.faults.late(1, 0.5)
+    assert sim.faults.active
+    sim.faults.reset()
+    assert not sim.faults.active
+
+
+async def test_a_late_answer_comes_after_the_wire_time() -> None:
+    sim = Simulator("xt:1", latency=0.01)
+    request = read_request(101, 1, 3000, 1)
+    sim.faults.late(1, 0.2)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    late = await sim.answer(request)
+    late_took = loop.time() - started
+    started = loop.time()
+    on_time = await sim.answer(request)
+    on_time_took = loop.time() - started
+    assert late is not None
+    assert on_time is not None
+    assert late.response is not None
+    assert late.response.answers(request)
+    assert late_took >= 0.2 + 0.01
+    assert on_time_took < late_took - 0.1
+    assert not sim.faults.active

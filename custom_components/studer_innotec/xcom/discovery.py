@@ -49,7 +49,9 @@ from .protocol.constants import (
 from .protocol.payloads import MultiInfoItem
 from .protocol.values import Value, fid, software_version
 
-DEFAULT_PROBE_TIMEOUT: Final = 2.0
+#: Above the 2 s the spec allows a gateway to answer in (§3.7), plus the line's time: a timeout at
+#: exactly 2 s gives up on slow but valid answers and makes the census miss units.
+DEFAULT_PROBE_TIMEOUT: Final = 3.0
 #: A scan is a handful of read requests: each is retried once (GATEWAY_BUSY, a lost answer).
 SCAN_RETRIES: Final = 1
 #: How far the sum/average ratio of a head count may be from a whole number of units.

@@ -3,7 +3,10 @@
 A gateway handles one request at a time and its answers carry no request id, so a lock keeps a
 single request outstanding and every received frame is checked against the request it should
 answer (service, object, property and device address). Anything else on the link, stale answers
-or the Studer portal's own conversation on a shared Moxa, is counted and skipped.
+or the Studer portal's own conversation on a shared Moxa, is counted and skipped. Multi-info
+requests all share one key (object 0x0A, id 1), so their answers are matched by content too: an
+answer counts only if its items are those asked, in order (the gateway may leave some out). A
+late answer to an earlier batch, or the portal's batch, is skipped like any foreign frame.
 
 Reads are retried a bounded number of times. Writes are never repeated after a timeout or a lost
 connection: the device may have applied them, and repeating a write behind the caller's back is
@@ -263,21 +266,14 @@ class ScomClient:
         timestamp = 0
         values: list[tuple[MultiInfoItem, float]] = []
         for start in range(0, len(items), MULTI_INFO_MAX_ITEMS):
-            request = read_request(
-                Address.GATEWAY,
-                ObjectType.MULTI_INFO,
-                1,
-                PropertyId.VALUE,
-                encode_multi_info_request(items[start : start + MULTI_INFO_MAX_ITEMS]),
-                src=self.source_address,
-            )
             try:
-                service = await self._transact(request)
+                response = await self._transact_multi_info(
+                    items[start : start + MULTI_INFO_MAX_ITEMS]
+                )
             except DeviceError as err:
                 if err.code == ErrorCode.SERVICE_NOT_SUPPORTED:
                     self._multi_info_supported = False
                 raise
-            response = decode_multi_info_response(service.data)
             self._multi_info_supported = True
             if flags is None:
                 flags, timestamp = response.flags, response.timestamp
@@ -363,17 +359,9 @@ class ScomClient:
         items: dict[MultiInfoItem, list[InfoRead]] = {}
         for read in chunk:
             items.setdefault(multi_info_item(read), []).append(read)
-        request = read_request(
-            Address.GATEWAY,
-            ObjectType.MULTI_INFO,
-            1,
-            PropertyId.VALUE,
-            encode_multi_info_request(list(items)),
-            src=self.source_address,
-        )
         addresses = {read.address for read in chunk}
         try:
-            response = decode_multi_info_response((await self._transact(request)).data)
+            response = await self._transact_multi_info(list(items))
         except DeviceError as err:
             if err.code == ErrorCode.SERVICE_NOT_SUPPORTED:
                 _LOGGER.info("Gateway has no multi-info service; reading values one by one")
@@ -409,7 +397,39 @@ class ScomClient:
 
     # -- one request -------------------------------------------------------------------------
 
-    async def _transact(self, request: Frame, *, write: bool = False) -> Service:
+    async def _transact_multi_info(self, items: Sequence[MultiInfoItem]) -> MultiInfoResponse:
+        """One multi-info request whose answer must carry the items asked (see module doc)."""
+        request = read_request(
+            Address.GATEWAY,
+            ObjectType.MULTI_INFO,
+            1,
+            PropertyId.VALUE,
+            encode_multi_info_request(items),
+            src=self.source_address,
+        )
+        decoded: list[MultiInfoResponse] = []
+
+        def carries_the_items(service: Service) -> bool:
+            try:
+                response = decode_multi_info_response(service.data)
+            except ProtocolError:
+                return True  # addressed to us and broken: the caller reports it as such
+            asked = iter(items)
+            if not all(item in asked for item, _value in response.values):
+                return False
+            decoded.append(response)
+            return True
+
+        service = await self._transact(request, accept=carries_the_items)
+        return decoded[-1] if decoded else decode_multi_info_response(service.data)
+
+    async def _transact(
+        self,
+        request: Frame,
+        *,
+        write: bool = False,
+        accept: Callable[[Service], bool] | None = None,
+    ) -> Service:
         async with self._lock:
             delay = self._quiet_until - self._clock()
             if delay > 0:
@@ -419,7 +439,7 @@ class ScomClient:
             while True:
                 attempt += 1
                 try:
-                    return await self._exchange(request, write=write)
+                    return await self._exchange(request, write=write, accept=accept)
                 except XcomTimeoutError, ConnectionLostError:
                     if write or attempt >= attempts:
                         raise
@@ -429,7 +449,14 @@ class ScomClient:
                     await asyncio.sleep(self.busy_retry_delay)
                 self._stats.retries += 1
 
-    async def _exchange(self, request: Frame, *, write: bool) -> Service:
+    async def _exchange(
+        self, request: Frame, *, write: bool, accept: Callable[[Service], bool] | None
+    ) -> Service:
+        """Send ``request`` once and wait for its answer.
+
+        ``accept`` judges the content of a non-error answer that matches the request's key;
+        one it refuses is skipped as a foreign frame.
+        """
         link = self.link
         await link.wait_ready(self.connect_timeout)
         link.discard_input()
@@ -452,7 +479,9 @@ class ScomClient:
                     for event in self._decoder.feed(chunk):
                         if isinstance(event, ProtocolError):
                             self._stats.protocol_errors += 1
-                        elif event.answers(request):
+                        elif event.answers(request) and (
+                            accept is None or event.service.is_error or accept(event.service)
+                        ):
                             return self._accept(event, started)
                         else:
                             self._stats.foreign_frames += 1

@@ -12,6 +12,9 @@ typed error and to recover by itself once the fault clears, without ever returni
                           checksum (a receiver drops them: the client sees a timeout)
 ``silent``/``silence(n)`` no answer at all while on / to the next ``n`` requests
 ``busy``/``busy_next(n)`` answer GATEWAY_BUSY while on / to the next ``n`` requests
+``late(n, seconds)``      the next ``n`` answers come ``seconds`` later than usual (the
+                          datalogger's pauses of §3.7): after a client's timeout, so the answer
+                          reaches it while it waits for its next request's
 ``foreign(n, kind)``      before each of the next ``n`` responses, a valid frame that is not
                           the answer: ``"dst"`` = for another client address, ``"object"`` = for
                           another object (a stale answer), ``"both"`` = one of each
@@ -57,6 +60,7 @@ class Faults:
     busy: bool = False  #: GATEWAY_BUSY to every request while True
     _silence_next: int = 0
     _busy_next: int = 0
+    _late: list[float] = field(default_factory=list)
     _drop_mid: int = 0
     _stray: list[bytes] = field(default_factory=list)
     _corrupt: list[ChecksumPart] = field(default_factory=list)
@@ -89,6 +93,10 @@ class Faults:
         """Answer the next ``count`` requests with GATEWAY_BUSY."""
         self._busy_next += count
 
+    def late(self, count: int = 1, seconds: float = 1.0) -> None:
+        """Delay each of the next ``count`` answers by ``seconds`` more than the wire model."""
+        self._late += [seconds] * count
+
     def foreign(self, count: int = 1, kind: ForeignKind = "both") -> None:
         """Precede each of the next ``count`` responses with frames that are not the answer."""
         self._foreign += [kind] * count
@@ -111,6 +119,7 @@ class Faults:
         """Clear every fault; removed units come back."""
         self.silent = self.busy = False
         self._silence_next = self._busy_next = self._drop_mid = 0
+        self._late.clear()
         self._stray.clear()
         self._corrupt.clear()
         self._foreign.clear()
@@ -125,6 +134,7 @@ class Faults:
             or self.busy
             or self._silence_next
             or self._busy_next
+            or self._late
             or self._drop_mid
             or self._stray
             or self._corrupt
@@ -151,6 +161,10 @@ class Faults:
             self._busy_next -= 1
             return True
         return False
+
+    def take_late(self) -> float:
+        """Extra seconds before this answer."""
+        return self._late.pop(0) if self._late else 0.0
 
     def take_stray(self) -> bytes:
         """Bytes to send before this response."""

@@ -263,7 +263,7 @@ class Simulator:
             reply = self.respond(frame, suffix)
             if reply is None:
                 return None
-            delay = wire.delay(size, len(reply.data))
+            delay = wire.delay(size, len(reply.data)) + self.faults.take_late()
             if delay > 0:
                 await asyncio.sleep(delay)
             return reply
