@@ -8,6 +8,7 @@ Moxa reset, so no restart of Home Assistant is ever needed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import datetime as dt
 from typing import Final
 import uuid
@@ -47,6 +48,7 @@ from .coordinator import (
     GatewayMonitor,
     MeasurementCoordinator,
     SettingsCoordinator,
+    Snapshot,
     StuderConfigEntry,
     signal_gateway_restarted,
 )
@@ -171,10 +173,33 @@ async def async_unload_entry(hass: HomeAssistant, entry: StuderConfigEntry) -> b
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: StuderConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user remove a unit that the last scan no longer found (never the gateway)."""
-    present = {unit_identifier(entry, d.address) for d in entry.runtime_data.installation.devices}
-    present.add(unit_identifier(entry, "gateway"))
-    return not present & device.identifiers
+    """Let the user remove a unit that no longer answers (never the gateway).
+
+    A unit answers unless the last rescan missed it or the last poll read nothing of it. The
+    removal is written to the entry, or the next start would create the unit again; should it
+    answer again one day, the hourly rescan adds it back.
+    """
+    runtime = entry.runtime_data
+    snapshot: Snapshot | None = runtime.measurements.data
+    silent = runtime.missing | (snapshot.failed if snapshot is not None else frozenset())
+    answering = {d.address for d in runtime.installation.devices} - silent
+    kept = {unit_identifier(entry, address) for address in answering}
+    kept.add(unit_identifier(entry, "gateway"))
+    if kept & device.identifiers:
+        return False
+    removed = {
+        d.address
+        for d in runtime.installation.devices
+        if unit_identifier(entry, d.address) in device.identifiers
+    }
+    if removed:
+        devices = tuple(d for d in runtime.installation.devices if d.address not in removed)
+        runtime.installation = replace(runtime.installation, devices=devices)
+        runtime.missing -= removed
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_DEVICES: [d.as_dict() for d in devices]}
+        )
+    return True
 
 
 @callback
@@ -227,6 +252,12 @@ async def _async_check_installation(client: ScomClient, entry: StuderConfigEntry
             translation_key="cannot_connect",
             translation_placeholders={"error": str(err)},
         ) from err
+    except XcomError as err:  # garbage on the line, a frame that makes no sense: try again
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="no_response",
+            translation_placeholders={"error": str(err)},
+        ) from err
     if _is_guid(entry.unique_id) and str(guid) != entry.unique_id:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
@@ -258,6 +289,6 @@ async def _async_rescan(hass: HomeAssistant, entry: StuderConfigEntry) -> None:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_DEVICES: devices})
         hass.config_entries.async_schedule_reload(entry.entry_id)
     else:
-        runtime.installation = Installation(
-            guid=found.guid, devices=tuple(found.devices), requests=found.requests
-        )
+        # Units it missed stay configured (one missed scan is not a removal): the user may
+        # remove them from their device page.
+        runtime.missing = frozenset(known.keys() - {d.address for d in found.devices})

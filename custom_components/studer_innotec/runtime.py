@@ -133,3 +133,5 @@ class StuderRuntimeData:
     writes: WriteLog
     plan: EntityPlan
     gateway_device_id: str | None = None
+    #: Configured units the last rescan did not find: the user may remove them.
+    missing: frozenset[int] = frozenset()

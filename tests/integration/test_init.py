@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 import socket
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -16,6 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.studer_innotec.const import CONF_DEVICES, CONF_PORT, DOMAIN, RESCAN_INTERVAL
 from custom_components.studer_innotec.entity import unit_identifier
+from custom_components.studer_innotec.xcom.protocol.constants import ObjectType
+from custom_components.studer_innotec.xcom.protocol.frame import Frame
 from custom_components.studer_innotec.xcom.simulator import Simulator
 
 from .conftest import entry_data, scan_simulator
@@ -193,6 +197,101 @@ async def test_only_a_unit_gone_can_be_removed(
         )
         response = await client.receive_json()
         assert response["success"] is allowed, device.name
+
+
+async def remove_device(client: Any, entry_id: str, device_id: str) -> bool:
+    """Ask, as the UI does, to remove a device from the entry; whether it was allowed."""
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry_id,
+            "device_id": device_id,
+        }
+    )
+    return bool((await client.receive_json())["success"])
+
+
+async def test_a_unit_that_stopped_answering_is_removed_for_good(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_ws_client: object,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    registry = dr.async_get(hass)
+    variotrack = registry.async_get_device_by_identifier(
+        unit_identifier(init_integration, 301), init_integration.entry_id
+    )
+    assert variotrack is not None
+    entry_id = init_integration.entry_id
+    client = await hass_ws_client(hass)  # type: ignore[operator]
+    assert not await remove_device(client, entry_id, variotrack.id)  # it answers
+    simulator.faults.remove_device(301)
+    await init_integration.runtime_data.measurements.async_refresh()
+    assert await remove_device(client, entry_id, variotrack.id)
+    assert {d["address"] for d in init_integration.data[CONF_DEVICES]} == {101, 601}
+    assert [d.address for d in init_integration.runtime_data.installation.devices] == [101, 601]
+    # A restart does not bring it back.
+    assert await hass.config_entries.async_reload(entry_id)
+    await hass.async_block_till_done()
+    names = {d.name for d in dr.async_entries_for_config_entry(registry, entry_id)}
+    assert names == {"Xcom gateway", "Xtender 1", "BSP"}
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+        if e.unique_id.startswith(f"{init_integration.unique_id}_301_")
+    ]
+
+
+async def test_a_unit_a_rescan_missed_stays_until_removed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: object,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)  # type: ignore[operator]  # before the clock jumps
+    simulator.faults.remove_device(601)
+    freezer.tick(RESCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    runtime = init_integration.runtime_data
+    assert runtime.missing == {601}
+    # Still configured: its entities, the actions and the entry keep it.
+    assert 601 in {d.address for d in runtime.installation.devices}
+    assert 601 in {d["address"] for d in init_integration.data[CONF_DEVICES]}
+    bsp = dr.async_get(hass).async_get_device_by_identifier(
+        unit_identifier(init_integration, 601), init_integration.entry_id
+    )
+    assert bsp is not None
+    assert await remove_device(client, init_integration.entry_id, bsp.id)
+    assert runtime.missing == frozenset()
+    assert {d["address"] for d in init_integration.data[CONF_DEVICES]} == {101, 301}
+
+
+async def test_garbage_instead_of_the_guid_is_retried(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    simulator: Simulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A GUID answer the codec cannot decode is a reason to try again, not a broken entry."""
+    handle = simulator.gateway.handle
+
+    def short_guid(frame: Frame) -> Frame | None:
+        answer = handle(frame)
+        if answer is None or frame.service.object_type != ObjectType.GUID:
+            return answer
+        service = replace(answer.service, data=answer.service.data[:5])
+        return replace(answer, service=service)
+
+    monkeypatch.setattr(simulator.gateway, "handle", short_guid)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert config_entry.reason is not None
+    assert "GUID" in config_entry.reason or "16" in config_entry.reason
 
 
 async def test_lowering_the_access_level_removes_settings_above_it(
