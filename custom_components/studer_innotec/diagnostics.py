@@ -7,7 +7,7 @@ from typing import Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_HOST, CONF_MOXA_HOST
+from .const import CONF_HOST, CONF_LINK, CONF_MOXA_HOST
 from .coordinator import StuderConfigEntry
 
 TO_REDACT: Final = {CONF_HOST, CONF_MOXA_HOST, "guid", "unique_id", "serial_number", "fid"}
@@ -39,7 +39,9 @@ async def async_get_config_entry_diagnostics(
             "entities_planned": sum(1 for _ in runtime.plan),
         },
         "link": {
-            "url": client.link.describe(),
+            # The link's kind and state only: its description names hosts and ports.
+            "type": entry.data.get(CONF_LINK),
+            "connected": client.link.is_ready,
             "multi_info_supported": client.multi_info_supported,
             "gateway_flags": client.gateway_flags,
             "statistics": client.statistics.as_dict(),
