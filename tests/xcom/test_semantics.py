@@ -18,7 +18,7 @@ from custom_components.studer_innotec.xcom.catalog.semantics import (
     param_platform,
     param_semantics,
 )
-from custom_components.studer_innotec.xcom.protocol.constants import DeviceFamily, Format
+from custom_components.studer_innotec.xcom.protocol.constants import DeviceFamily, Format, Level
 
 XT, BSP, BMS, VT, VS, RCC = (
     DeviceFamily.XTENDER,
@@ -211,14 +211,15 @@ def test_energy_and_charge_counters(catalog: Catalog) -> None:
 def test_default_enabled_set(catalog: Catalog) -> None:
     wanted = {
         (XT, Kind.INFO): {3000, 3001, 3005, 3007, 3011, 3021, 3028, 3081, 3083, 3136, 3137},
-        (XT, Kind.PARAM): {1107, 1124, 1125, 1126, 1127, 1138},
+        (XT, Kind.PARAM): {1107, 1124, 1126, 1138},
         (BSP, Kind.INFO): {7000, 7001, 7002, 7003, 7029},
         (BMS, Kind.INFO): {7000, 7001, 7002, 7003, 7029},
         (VT, Kind.INFO): {11004, 11007, 11009, 11016},
-        (VT, Kind.PARAM): {10002},
         (VS, Kind.INFO): {15010, 15013, 15017, 15023},
-        (VS, Kind.PARAM): {14001, 14217},
     }
+    # Curated, but Expert settings: named and iconed, disabled until the user enables them
+    # (ha-conventions.md: expert and installer parameters start disabled).
+    expert = {(XT, 1125), (XT, 1127), (VT, 10002), (VS, 14001), (VS, 14217)}
     enabled: dict[tuple[DeviceFamily, Kind], set[int]] = {}
     for dp in catalog:
         if is_default_enabled(dp):
@@ -226,8 +227,20 @@ def test_default_enabled_set(catalog: Catalog) -> None:
     assert enabled == wanted
     # Small on purpose: 38 of 1262 datapoints, and every entry exists in the catalog.
     assert len(DEFAULT_ENABLED) == 38
-    assert sum(len(numbers) for numbers in enabled.values()) == len(DEFAULT_ENABLED)
+    enabled_count = sum(len(numbers) for numbers in enabled.values())
+    assert enabled_count + len(expert) == len(DEFAULT_ENABLED)
+    for family, number in expert:
+        dp = catalog.param(family, number)
+        assert (family, Kind.PARAM, number) in DEFAULT_ENABLED
+        assert dp.level == Level.EXPERT
+        assert not is_default_enabled(dp)
     assert catalog.param(XT, 1127).name == "Grid feeding allowed"
+    # No setting above Basic is enabled by default.
+    assert not [
+        dp
+        for dp in catalog
+        if dp.kind is Kind.PARAM and is_default_enabled(dp) and dp.level > Level.BASIC
+    ]
 
 
 def test_keys_are_unique_and_stable(catalog: Catalog) -> None:

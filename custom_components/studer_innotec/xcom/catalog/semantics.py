@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import re
 from typing import Final
 
-from ..protocol.constants import DeviceFamily, Format
+from ..protocol.constants import DeviceFamily, Format, Level
 from .model import Datapoint, Kind
 
 # Quantities (plain strings; the integration maps them to device classes).
@@ -362,5 +362,13 @@ DEFAULT_ENABLED: Final[frozenset[tuple[DeviceFamily, Kind, int]]] = frozenset(
 
 
 def is_default_enabled(dp: Datapoint) -> bool:
-    """Whether the datapoint's entity should be enabled when a device is first added."""
+    """Whether the datapoint's entity should be enabled when a device is first added.
+
+    The curated set, except settings above the Basic level: those exist only for users who
+    chose a higher access level, and start disabled even then (a setting that can harm the
+    battery is enabled by a deliberate click). The curated Expert settings keep their
+    translated names and icons.
+    """
+    if dp.kind is Kind.PARAM and dp.level is not None and dp.level > Level.BASIC:
+        return False
     return (dp.family, dp.kind, dp.number) in DEFAULT_ENABLED
