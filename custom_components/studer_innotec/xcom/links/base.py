@@ -3,6 +3,12 @@
 A link moves bytes, nothing more: framing, matching and retries belong to the client. The only
 framing detail a link knows is ``frame_suffix``, because whether CR LF must follow each frame is a
 property of the wire (an Xcom-232i in LAN mode), not of the protocol.
+
+Only a serial line to a gateway in LAN mode sends it: there we stand where the Moxa stands, and
+speak its line format. Network links (tcp, tcp-listen, udp) send bare frames: the CR LF is the
+delimiter the Moxa uses to cut the gateway's output into packets (it strips it), and tools
+known to work with Xcom-LAN send requests without one. The decoder finds frames by their
+start byte and length either way, so a CR LF received is skipped, never misread.
 """
 
 from __future__ import annotations
