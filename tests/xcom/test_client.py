@@ -24,7 +24,7 @@ from custom_components.studer_innotec.xcom.client import (
     LinkStatistics,
     ScomClient,
 )
-from custom_components.studer_innotec.xcom.client.scom import multi_info_item
+from custom_components.studer_innotec.xcom.client.scom import SPLIT_RETRY, multi_info_item
 from custom_components.studer_innotec.xcom.errors import (
     ConnectionLostError,
     DeviceError,
@@ -308,16 +308,57 @@ async def test_a_refusal_that_no_device_explains(sim: Simulator, client: ScomCli
     assert result.requests == 1
     assert {type(e) for e in result.errors.values()} == {DeviceError}
     assert result.failed_addresses() == {101, 102}
-    # A device-scoped refusal of a batch of one device is not split further.
-    result = await client.read_infos([InfoRead(101, 3000), InfoRead(101, 3999)])
-    assert result.requests == 1
-    assert {e.code for e in result.errors.values() if isinstance(e, DeviceError)} == {
-        ErrorCode.OBJECT_ID_NOT_FOUND
-    }
     # Timeouts and other failures of a batch become per-item errors too.
     sim.faults.silence(1)
     result = await client.read_infos([InfoRead(101, 3000)])
     assert isinstance(result.errors[InfoRead(101, 3000)], XcomTimeoutError)
+
+
+async def test_an_info_the_unit_lacks_fails_alone() -> None:
+    """One info a unit's firmware lacks must not make the whole unit unavailable, every poll.
+
+    The simulated gateway refuses a whole multi-info request for one unknown item ("error"
+    policy). The unit's batch is halved until the item stands alone (2 log2(n) requests, once);
+    later batches leave it out, so they cost what they did before.
+    """
+    sim = Simulator(SPEC, missing_policy="error")
+    client = make_client(sim)
+    good = [InfoRead(101, n) for n in (3000, 3001, 3005, 3007, 3011, 3021, 3136)]
+    lacking = InfoRead(101, 3999)  # not an Xtender info at all
+    try:
+        first = await client.read_infos([*good, lacking])
+        assert first.values == {read: expected(sim, read) for read in good}
+        error = first.errors[lacking]
+        assert isinstance(error, DeviceError)
+        assert error.code == ErrorCode.OBJECT_ID_NOT_FOUND
+        assert {read.address for read in first.values} == {101}  # the unit answers
+        assert 1 < first.requests <= 1 + 2 * 3  # halved down to one item of eight
+        again = await client.read_infos([*good, lacking])
+        assert again.requests == 1
+        assert set(again.values) == set(good)
+        assert again.errors == {lacking: error}
+    finally:
+        await client.close()
+
+
+async def test_a_unit_refusing_everything_is_not_split_at_every_poll() -> None:
+    """No info answers: that is the unit, not its infos, so nothing is marked unsupported."""
+    sim = Simulator(SPEC, missing_policy="error")
+    now = [1000.0]
+    client = make_client(sim, clock=lambda: now[0])
+    unknown = [InfoRead(101, n) for n in (3997, 3998, 3999)]
+    try:
+        first = await client.read_infos(unknown)
+        assert first.failed_addresses() == {101}
+        assert first.requests == 5  # 3 items: the whole, its two halves, the pair's halves
+        assert (await client.read_infos(unknown)).requests == 1  # not split again...
+        now[0] += SPLIT_RETRY
+        assert (await client.read_infos(unknown)).requests == 5  # ...until a while later
+        # The unit's real infos were never marked: they are read as soon as they are asked.
+        result = await client.read_infos([InfoRead(101, 3000)])
+        assert result.values == {InfoRead(101, 3000): expected(sim, InfoRead(101, 3000))}
+    finally:
+        await client.close()
 
 
 async def test_read_multi_info_aggregations(sim: Simulator, client: ScomClient) -> None:

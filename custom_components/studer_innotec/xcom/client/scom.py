@@ -68,6 +68,8 @@ DEFAULT_TIMEOUT: Final = 3.0
 DEFAULT_RETRIES: Final = 2
 DEFAULT_DEAD_AFTER: Final = 3
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+#: Seconds before a unit batch whose split found nothing answering is split again.
+SPLIT_RETRY: Final = 900.0
 BUSY_RETRY_DELAY: Final = 0.5
 _INTEGER_FORMATS: Final = frozenset(
     {Format.SHORT_ENUM, Format.LONG_ENUM, Format.INT32, Format.FORMAT, Format.ERROR}
@@ -77,6 +79,15 @@ _DEVICE_SCOPED_ERRORS: Final = frozenset(
     {
         ErrorCode.DEVICE_NOT_FOUND,
         ErrorCode.RESPONSE_TIMEOUT,
+        ErrorCode.OBJECT_ID_NOT_FOUND,
+        ErrorCode.READ_PROPERTY_FAILED,
+        ErrorCode.INVALID_SERVICE_ARGUMENT,
+    }
+)
+#: Errors one unsupported info can cause (an info the unit's firmware does not have): splitting
+#: a refused batch of one unit can find the item.
+_ITEM_SCOPED_ERRORS: Final = frozenset(
+    {
         ErrorCode.OBJECT_ID_NOT_FOUND,
         ErrorCode.READ_PROPERTY_FAILED,
         ErrorCode.INVALID_SERVICE_ARGUMENT,
@@ -127,6 +138,11 @@ class ScomClient:
         self._quiet_until = 0.0
         self._multi_info_supported: bool | None = None
         self._suspects: set[int] = set()
+        #: (address, number) of infos a unit refused alone while others of it answered.
+        self._unsupported: dict[tuple[int, int], DeviceError] = {}
+        #: Batches of one unit whose split found nothing that answers, and until when they are
+        #: not split again (a unit refusing everything would cost 2n requests every poll).
+        self._split_quiet: dict[frozenset[MultiInfoItem], float] = {}
         self._overrides: contextvars.ContextVar[tuple[float | None, int | None]] = (
             contextvars.ContextVar(f"xcom_overrides_{id(self)}", default=(None, None))
         )
@@ -224,8 +240,11 @@ class ScomClient:
 
         Items are packed across devices. A batch refused with a device-scoped error is split
         per device, so one missing unit fails alone, and such a unit gets batches of its own
-        until it answers again. Gateways without multi-info (firmware < 1.6.74) answer
-        SERVICE_NOT_SUPPORTED; from then on every item is read on its own.
+        until it answers again. A unit's batch refused because of one info its firmware lacks
+        is halved until that info stands alone; it is then left out of later batches (its
+        read fails without a request) while the unit's other infos are read. Gateways without
+        multi-info (firmware < 1.6.74) answer SERVICE_NOT_SUPPORTED; from then on every item is
+        read on its own.
         """
         values: dict[InfoRead, Value] = {}
         errors: dict[InfoRead, XcomError] = {}
@@ -358,7 +377,14 @@ class ScomClient:
         # One item per info and device; the same info asked in two formats shares its item.
         items: dict[MultiInfoItem, list[InfoRead]] = {}
         for read in chunk:
-            items.setdefault(multi_info_item(read), []).append(read)
+            known = self._unsupported.get((read.address, read.number))
+            if known is not None:
+                errors[read] = known
+            else:
+                items.setdefault(multi_info_item(read), []).append(read)
+        if not items:
+            return
+        chunk = [read for asked in items.values() for read in asked]
         addresses = {read.address for read in chunk}
         try:
             response = await self._transact_multi_info(list(items))
@@ -372,6 +398,9 @@ class ScomClient:
                 for address in sorted(addresses):
                     part = [read for read in chunk if read.address == address]
                     await self._read_batch(part, values, errors, presence)
+                return
+            if err.code in _ITEM_SCOPED_ERRORS and len(addresses) == 1:
+                await self._split_refused(items, err, values, errors, presence)
                 return
             errors.update(dict.fromkeys(chunk, err))
             return
@@ -394,6 +423,43 @@ class ScomClient:
                 self._suspects.discard(address)
             else:
                 self._suspects.add(address)
+
+    async def _split_refused(
+        self,
+        items: dict[MultiInfoItem, list[InfoRead]],
+        err: DeviceError,
+        values: dict[InfoRead, Value],
+        errors: dict[InfoRead, XcomError],
+        presence: list[tuple[int, int]],
+    ) -> None:
+        """Find the infos that made one unit's batch fail by halving it (see read_infos)."""
+        chunk = [read for asked in items.values() for read in asked]
+        keys = list(items)
+        key = frozenset(keys)
+        now = self._clock()
+        if len(keys) == 1 or now < self._split_quiet.get(key, -math.inf):
+            errors.update(dict.fromkeys(chunk, err))
+            return
+        self._split_quiet.pop(key, None)
+        half = len(keys) // 2
+        for part in (keys[:half], keys[half:]):
+            await self._read_batch(
+                [read for item in part for read in items[item]], values, errors, presence
+            )
+        if not any(read in values for read in chunk):
+            # Nothing answers: that is the unit, not its infos. Ask whole for a while.
+            self._split_quiet[key] = now + SPLIT_RETRY
+            return
+        for read in chunk:
+            failure = errors.get(read)
+            if isinstance(failure, DeviceError) and failure.code in _ITEM_SCOPED_ERRORS:
+                self._unsupported[(read.address, read.number)] = failure
+                _LOGGER.info(
+                    "Device %d refuses info %d (%s): no longer asked for",
+                    read.address,
+                    read.number,
+                    failure,
+                )
 
     # -- one request -------------------------------------------------------------------------
 
