@@ -105,6 +105,27 @@ def test_truncated_frame_followed_by_a_real_one() -> None:
     assert [f.encode() for f in frames_of(events)] == [good, good]
 
 
+def test_a_long_frame_cut_short_does_not_swallow_the_answers_behind_it() -> None:
+    """The head of a long frame, then a whole answer: the answer comes out at once.
+
+    Waiting for the 1,034 bytes the head announces would hold the answer (and every later
+    one) until the client times out.
+    """
+    long = Frame(501, 1, Service(1, 0x0A, 1, 1, bytes(1008), flags=2), flags=0x37).encode()
+    assert len(long) == 1034
+    good = frame_bytes("5.3 read info 3000 response")
+    decoder = FrameDecoder()
+    assert decoder.feed(long[:30]) == []  # a valid header: the rest may still come
+    events = decoder.feed(good)
+    assert [f.encode() for f in frames_of(events)] == [good]
+    assert [type(e) for e in events if not isinstance(e, Frame)] == [FrameLengthError]
+    assert decoder.pending == 0
+    # A long frame that does come whole, in pieces, is not cut by anything inside it.
+    for piece in (long[:30], long[30:500], long[500:]):
+        events = decoder.feed(piece)
+    assert frames_of(events) == [Frame.decode(long)]
+
+
 def test_longer_than_256_bytes() -> None:
     response = Frame(501, 1, Service(1, 0x0A, 1, 1, bytes(540), flags=2), flags=0x37)
     raw = response.encode()

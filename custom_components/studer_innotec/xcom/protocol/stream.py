@@ -4,8 +4,12 @@ Real links hand over a frame in pieces, several frames at once, CR LF separators
 a leading 0xFF, or tens of bytes of another conversation. The decoder therefore scans for the
 0xAA start byte, validates the header checksum before trusting ``data_length``, and on any
 failure drops just the start byte and scans again: a real frame hidden behind garbage or behind a
-truncated frame is still found. Memory is bounded by one maximum-size frame plus the chunk being
-fed, so a peer sending an endless frame or a flood of garbage cannot make it grow.
+truncated frame is still found. A frame whose header is valid but whose rest has not come is
+waited for, unless a complete, checksum-valid frame already starts inside the bytes held: then
+the first was cut short (a connection that dropped mid-frame, a glitch on the line) and waiting
+for its announced length would swallow the answers behind it. Memory is bounded by one
+maximum-size frame plus the chunk being fed, so a peer sending an endless frame or a flood of
+garbage cannot make it grow.
 """
 
 from __future__ import annotations
@@ -72,7 +76,12 @@ class FrameDecoder:
                 continue
             end = HEADER_SIZE + length + CHECKSUM_SIZE
             if len(buffer) < end:
-                break
+                later = self._complete_frame_after_start()
+                if later is None:
+                    break
+                events.append(FrameLengthError("frame cut short by the next one"))
+                self._skip(later)
+                continue
             frame_data = bytes(buffer[HEADER_SIZE : HEADER_SIZE + length])
             if checksum(frame_data) != buffer[end - CHECKSUM_SIZE : end]:
                 events.append(ChecksumError("data checksum mismatch"))
@@ -90,8 +99,33 @@ class FrameDecoder:
             del buffer[:end]
         return events
 
+    def _complete_frame_after_start(self) -> int | None:
+        """Where the first complete, valid frame after the buffer's first byte starts."""
+        buffer = self._buffer
+        at = buffer.find(START_BYTE, 1)
+        while at >= 0:
+            if _complete_frame_at(buffer, at, self._max_frame_data):
+                return at
+            at = buffer.find(START_BYTE, at + 1)
+        return None
+
     def _skip(self, count: int) -> None:
         buffer = self._buffer
         separators = buffer.count(b"\r", 0, count) + buffer.count(b"\n", 0, count)
         self.skipped_bytes += count - separators
         del buffer[:count]
+
+
+def _complete_frame_at(buffer: bytearray, at: int, max_data: int) -> bool:
+    """Whether a whole frame with valid checksums starts at ``at``."""
+    header_end = at + HEADER_SIZE
+    if (
+        len(buffer) < header_end
+        or checksum(buffer[at + 1 : at + 12]) != buffer[at + 12 : header_end]
+    ):
+        return False
+    length = int.from_bytes(buffer[at + 10 : at + 12], "little")
+    end = header_end + length + CHECKSUM_SIZE
+    if not SERVICE_HEADER_SIZE <= length <= max_data or len(buffer) < end:
+        return False
+    return checksum(buffer[header_end : header_end + length]) == buffer[end - CHECKSUM_SIZE : end]
