@@ -12,8 +12,8 @@ every value failed is logged once when it goes quiet and once when it is back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 import datetime as dt
 from typing import TYPE_CHECKING, Final, override
 
@@ -25,7 +25,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from .const import DOMAIN, LOGGER
 from .xcom.client import InfoRead, ScomClient
 from .xcom.errors import XcomConnectionError, XcomError, XcomTimeoutError
-from .xcom.protocol.constants import Address, Format, FrameFlags
+from .xcom.protocol.constants import Address, DeviceFamily, Format, FrameFlags, device_index
 from .xcom.protocol.payloads import MessageRecord
 from .xcom.protocol.values import SIGNAL_VALUE, Value, decode_datetime
 
@@ -37,6 +37,10 @@ type StuderConfigEntry = ConfigEntry[StuderRuntimeData]
 #: RCC signal that clears the gateway's "restarted" flag (spec §3.8).
 CLEAR_RESTART_FLAG: Final = 5104
 MESSAGES_PER_POLL: Final = 10
+#: Messages a unit logs when it starts (its RAM values are gone): (010) "System start-up in
+#: progress" and (177) "An Xtender has started up". The gateway's own start-up is its restart
+#: flag's business.
+UNIT_STARTUP_MESSAGES: Final = frozenset({10, 177})
 
 
 def signal_gateway_restarted(entry_id: str) -> str:
@@ -47,6 +51,32 @@ def signal_gateway_restarted(entry_id: str) -> str:
 def signal_new_messages(entry_id: str) -> str:
     """Dispatcher signal carrying new Studer messages, oldest first."""
     return f"{DOMAIN}_{entry_id}_messages"
+
+
+def signal_counters_reset(entry_id: str, address: int) -> str:
+    """Dispatcher signal: a unit was told to reset counters (payload: their accumulations).
+
+    Counter sensors refuse drops they cannot explain; this one they must accept.
+    """
+    return f"{DOMAIN}_{entry_id}_{address}_counters_reset"
+
+
+@callback
+def async_units_restarted(entry: StuderConfigEntry, addresses: Iterable[int] | None) -> None:
+    """Units run their flash values again (``None``: every unit): forget their RAM values.
+
+    Their parameter entities show it at once, and the settings poll reads the flash values
+    (which a "Restore default settings" has just changed) soon.
+    """
+    runtime = entry.runtime_data
+    if addresses is None:
+        runtime.writes.forget_all()
+    else:
+        for address in addresses:
+            runtime.writes.forget_unit(address)
+    settings = runtime.settings
+    settings.async_update_listeners()
+    entry.async_create_task(settings.hass, settings.async_request_refresh(), "settings refresh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,13 +233,29 @@ class SettingsCoordinator(StuderCoordinator):
         self._watch.update(failed, asked, errors)
         return Snapshot(values, failed)
 
+    async def async_show_confirmed(self, address: int, number: int, value: Value) -> None:
+        """Show at once a value a unit confirmed in flash (or its clock), then read it back.
+
+        This poll reads flash values and the clock, so after such a write the confirmed value
+        stands in for the one read until the poll reads again: the entity is right at once,
+        and a later write of the old value is not taken for "already there". The re-read is
+        requested, not forced (debounced as core integrations do after a write), so a burst
+        of writes costs one re-read.
+        """
+        if self.data is not None:
+            values = {**self.data.values, (address, number): value}
+            self.data = replace(self.data, values=values)
+            self.async_update_listeners()
+        await self.async_request_refresh()
+
 
 class GatewayMonitor:
     """Acts on the gateway's frame flags: a restart, and new messages.
 
     A gateway restart puts every unit back on its flash values, so whatever the integration
     wrote to RAM is gone: the entities are told, and the flag is cleared (signal {5104}) so
-    the next restart shows again. Pending messages are read and handed to the event entity.
+    the next restart shows again. Pending messages are read and handed to the event entity; a
+    unit logging its start-up runs its flash values again, so its RAM values are forgotten.
     """
 
     def __init__(self, hass: HomeAssistant, entry_id: str, client: ScomClient) -> None:
@@ -255,14 +301,35 @@ class GatewayMonitor:
             LOGGER.debug("Could not read the gateway's messages: %s", err)
         if not new:
             return
+        # At the first look the newest message is history: a start-up logged then may predate
+        # the RAM values remembered from before Home Assistant's restart.
+        first_look = self._last_seen is None
         self._last_seen = _identity(new[0])
         new.reverse()
+        if not first_look:
+            self._units_started(new)
         async_dispatcher_send(self._hass, signal_new_messages(self._entry_id), new)
 
-    @callback
-    def remember(self, record: MessageRecord) -> None:
-        """Take ``record`` as already seen (restored from before a restart)."""
-        self._last_seen = _identity(record)
+    def _units_started(self, records: list[MessageRecord]) -> None:
+        """A unit that logs its start-up (power cycle, reset) runs its flash values again."""
+        started = {r.source for r in records if r.number in UNIT_STARTUP_MESSAGES}
+        started = {a for a in started if _single_unit(a)}
+        if not started:
+            return
+        entry: StuderConfigEntry | None = self._hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None or not hasattr(entry, "runtime_data"):
+            return
+        LOGGER.info("Units %s started up: values written to their RAM are gone", sorted(started))
+        async_units_restarted(entry, started)
+
+
+def _single_unit(address: int) -> bool:
+    """Whether ``address`` is one unit with parameters of its own (not the gateway)."""
+    try:
+        family, _ = device_index(address)
+    except ValueError:
+        return False
+    return family is not DeviceFamily.RCC
 
 
 def _identity(record: MessageRecord) -> tuple[int, int, int]:

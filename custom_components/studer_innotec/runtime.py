@@ -114,6 +114,15 @@ class WriteLog:
             self.ram_values.clear()
             self._save()
 
+    def forget_unit(self, address: int) -> None:
+        """One unit restarted or was reset: it runs its flash values again."""
+        prefix = f"{address}:"  # see _key
+        stale = [key for key in self.ram_values if key.startswith(prefix)]
+        for key in stale:
+            del self.ram_values[key]
+        if stale:
+            self._save()
+
     def flash_count(self, address: int, number: int) -> int:
         """Flash writes of one parameter of one unit, through this integration."""
         return self.flash_writes[_key(address, number)]

@@ -2,17 +2,19 @@
 
 Energy counters feed the Energy dashboard, where a single wrong drop of a ``total_increasing``
 value is read as a meter reset and injects a whole day (or lifetime) into the statistics. So
-counters refuse to go down unless the drop is a plausible reset: a daily counter once per day of
-the installation's own clock (the gateway's time, which is the clock the units reset by), a
-resettable counter any time, a lifetime total never. The last accepted value and the day of the
-last reset survive restarts of Home Assistant.
+counters refuse to go down unless the drop is a plausible reset: a daily counter only when the
+installation's own day (the gateway's time, which is the clock the units reset by) has changed
+since the last value it accepted, a resettable counter any time, a lifetime total never. Any
+counter takes the drop that follows a "Reset ... meter" button of its unit. The last accepted
+value, its day and the day of the last reset survive restarts of Home Assistant.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime as dt
 import math
-from typing import Any, Self, override
+from typing import Any, Final, Self, override
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -22,17 +24,25 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
-from .coordinator import StuderConfigEntry
+from .coordinator import StuderConfigEntry, signal_counters_reset
 from .entity import StuderInfoEntity, add_planned_entities
 from .mapping import sensor_kind
 from .xcom.catalog import Datapoint, semantics as sem
 from .xcom.discovery import Device
 
 PARALLEL_UPDATES = 0
+
+#: A unit's clock may run a little behind the gateway's: a daily counter not yet seen reset
+#: today may still drop this long after the gateway's midnight.
+MIDNIGHT_GRACE: Final = dt.timedelta(minutes=15)
+#: After a "Reset ... meter" button, a drop is taken within this many values read (a poll that
+#: was under way when the button was pressed may still publish the old value).
+RESET_ALLOWANCE: Final = 3
 
 
 async def async_setup_entry(
@@ -97,32 +107,53 @@ class CounterExtraData(SensorExtraStoredData):
     """What a counter must remember across restarts to judge its next value."""
 
     reset_day: str | None = None
+    value_day: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         data = super().as_dict()
         data["reset_day"] = self.reset_day
+        data["value_day"] = self.value_day
         return data
 
     @classmethod
     def from_dict(cls, restored: dict[str, Any]) -> Self | None:
-        """Inverse of :meth:`as_dict`."""
+        """Inverse of :meth:`as_dict`.
+
+        Data stored before ``value_day`` existed has only ``reset_day``, which is then the
+        best known day of the value.
+        """
         base = SensorExtraStoredData.from_dict(restored)
         if base is None:
             return None
-        return cls(base.native_value, base.native_unit_of_measurement, restored.get("reset_day"))
+        reset_day = restored.get("reset_day")
+        return cls(
+            base.native_value,
+            base.native_unit_of_measurement,
+            reset_day,
+            restored.get("value_day", reset_day),
+        )
 
 
 class StuderCounterSensor(StuderSensor, RestoreSensor):
     """An energy, charge or time counter that only goes down at a plausible reset."""
 
     _accepted: float | None = None
-    _reset_day: str | None = None
+    _value_day: str | None = None  # the installation's day of the last accepted value
+    _reset_day: str | None = None  # the installation's day of the last accepted drop
+    _reset_allowed: int = 0  # values left in which a drop follows a "Reset ... meter" button
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Restore the last accepted value and the day of the last reset."""
+        """Restore the last accepted value and its days; listen for the unit's meter resets."""
         await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_counters_reset(self.entry.entry_id, self.device.address),
+                self._handle_counters_reset,
+            )
+        )
         last = await self.async_get_last_extra_data()
         if last is None:
             return
@@ -135,12 +166,21 @@ class StuderCounterSensor(StuderSensor, RestoreSensor):
         ):
             self._accepted = float(value)
         self._reset_day = restored.reset_day
+        self._value_day = restored.value_day
 
     @property
     @override
     def extra_restore_state_data(self) -> CounterExtraData:
-        """Keep the accepted value and the reset day."""
-        return CounterExtraData(self._accepted, self.native_unit_of_measurement, self._reset_day)
+        """Keep the accepted value, its day and the reset day."""
+        return CounterExtraData(
+            self._accepted, self.native_unit_of_measurement, self._reset_day, self._value_day
+        )
+
+    @callback
+    def _handle_counters_reset(self, accumulations: frozenset[str]) -> None:
+        """The unit was told to reset counters: the next drop of this one is no glitch."""
+        if sensor_kind(self.datapoint).accumulation in accumulations:
+            self._reset_allowed = RESET_ALLOWANCE
 
     @callback
     @override
@@ -148,30 +188,49 @@ class StuderCounterSensor(StuderSensor, RestoreSensor):
         self._judge()
         super()._handle_coordinator_update()
 
-    def _today(self) -> str:
+    def _now(self) -> dt.datetime:
+        """The installation's time (naive, local to the units)."""
         data = self.coordinator.data
         when = data.device_time if data is not None else None
         if when is None:
             when = dt_util.now().replace(tzinfo=None)
-        return when.date().isoformat()
+        return when
+
+    def _plausible_midnight(self, now: dt.datetime) -> bool:
+        """Whether a daily counter may have reset since it last accepted a value.
+
+        Yes when the installation's day has changed since. Also just after midnight, once a
+        day: the unit's clock may be a little behind the gateway's, so the first poll of the
+        day can still read yesterday's value.
+        """
+        today = now.date().isoformat()
+        if self._value_day is not None and today != self._value_day:
+            return True
+        midnight = dt.datetime.combine(now.date(), dt.time())
+        return self._reset_day != today and now - midnight < MIDNIGHT_GRACE
 
     def _judge(self) -> None:
         value = self._decoded()
         if not isinstance(value, float):
             return
-        today = self._today()
-        if self._reset_day is None:
-            self._reset_day = today  # the first value of a day counts as that day's start
+        now = self._now()
+        today = now.date().isoformat()
+        allowed = self._reset_allowed > 0
+        if allowed:
+            self._reset_allowed -= 1
         accepted = self._accepted
         if accepted is None or value >= accepted:
-            self._accepted = value
+            self._accept(value, today)
             return
         accumulation = sensor_kind(self.datapoint).accumulation
-        if accumulation == sem.RESETTABLE or (
-            accumulation == sem.DAILY and today != self._reset_day
+        if (
+            allowed
+            or accumulation == sem.RESETTABLE
+            or (accumulation == sem.DAILY and self._plausible_midnight(now))
         ):
-            self._accepted = value
+            self._accept(value, today)
             self._reset_day = today
+            self._reset_allowed = 0
             return
         LOGGER.debug(
             "%s: ignoring a drop from %s to %s (%s counter, day %s)",
@@ -181,6 +240,10 @@ class StuderCounterSensor(StuderSensor, RestoreSensor):
             accumulation,
             today,
         )
+
+    def _accept(self, value: float, today: str) -> None:
+        self._accepted = value
+        self._value_day = today
 
     @property
     @override
