@@ -12,7 +12,6 @@ Home Assistant errors, so every platform reports a refused or unconfirmed write 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-import math
 from typing import Any, Concatenate, override
 
 from homeassistant.const import EntityCategory, Platform
@@ -26,7 +25,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import ParamRead, Snapshot, StuderConfigEntry, StuderCoordinator
 from .xcom.catalog import Datapoint
-from .xcom.catalog.semantics import is_default_enabled, key
+from .xcom.catalog.model import Number
+from .xcom.catalog.semantics import DATETIME, is_default_enabled, key, param_semantics
 from .xcom.client import InfoRead
 from .xcom.discovery import Device
 from .xcom.errors import DeviceError, XcomError, XcomTimeoutError
@@ -248,11 +248,15 @@ class StuderParamEntity(StuderEntity):
     def _handle_coordinator_update(self) -> None:
         flash = self.read_value
         if flash is not None:
-            if self._last_flash is not None and not _same(flash, self._last_flash):
+            if self._last_flash is not None and not self.same(flash, self._last_flash):
                 # Set elsewhere (the remote control writes flash and RAM): that value runs now.
                 self.entry.runtime_data.writes.forget(self.device.address, self.datapoint.number)
             self._last_flash = flash
         super()._handle_coordinator_update()
+
+    def same(self, a: Value, b: Value) -> bool:
+        """Whether ``a`` and ``b`` are the same setting of this parameter."""
+        return same_value(a, b, self.datapoint.increment)
 
     def validate(self, value: float) -> None:
         """Refuse a value outside the parameter's limits before anything is sent."""
@@ -261,7 +265,7 @@ class StuderParamEntity(StuderEntity):
     async def async_write(self, value: Value) -> None:
         """Write ``value`` to RAM unless it is what the parameter already holds."""
         current = self.current
-        if current is not None and _same(value, current):
+        if not runs_by_itself(self.datapoint) and current is not None and self.same(value, current):
             return
         await self._async_send(value)
 
@@ -271,13 +275,42 @@ class StuderParamEntity(StuderEntity):
         await runtime.client.write_param(
             self.device.address, self.datapoint.number, value, self.fmt
         )
+        if runs_by_itself(self.datapoint):
+            # The clock is read as it runs: shown, then read again, never remembered.
+            await runtime.settings.async_show_confirmed(
+                self.device.address, self.datapoint.number, value
+            )
+            return
         runtime.writes.record(self.device.address, self.datapoint.number, value, flash=False)
         self.async_write_ha_state()
 
 
+def runs_by_itself(datapoint: Datapoint) -> bool:
+    """Whether the parameter is the RCC clock ({5002}): its value moves on its own.
+
+    What was read or written a moment ago is already stale, so a write of it is never skipped
+    as equal nor remembered as the running value: the settings poll reads the clock as it runs.
+    """
+    return param_semantics(datapoint).platform == DATETIME
+
+
+def limits(datapoint: Datapoint) -> tuple[Number | None, Number | None]:
+    """The datapoint's usable (min, max); None where it has no bound.
+
+    The appendix prints equal minimum and maximum only where it has no range to give: 0 to 0
+    for the RCC clock ({5002}, seconds since 1970, which must accept any date) and 1 to 1 for
+    {5045} (not supported by Scom, so never written). A range of a single value would make a
+    parameter unwritable, so such a pair is read as "unbounded" and the unit judges the value.
+    """
+    low, high = datapoint.min, datapoint.max
+    if low is not None and low == high:
+        return None, None
+    return low, high
+
+
 def check_limits(datapoint: Datapoint, value: float) -> None:
     """Raise a translated validation error when ``value`` is outside the datapoint's limits."""
-    low, high = datapoint.min, datapoint.max
+    low, high = limits(datapoint)
     if (low is not None and value < low) or (high is not None and value > high):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -291,8 +324,20 @@ def check_limits(datapoint: Datapoint, value: float) -> None:
         )
 
 
-def _same(a: Value, b: Value) -> bool:
-    """Equal as the device stores them: floats are 16-bit fixed point inside (spec §4.5)."""
+def same_value(a: Value, b: Value, increment: Number | None = None) -> bool:
+    """Whether ``a`` and ``b`` are the same setting of a parameter stepping by ``increment``.
+
+    Integers (INT32, BOOL, enums, times of day, the clock's seconds) compare exactly: one
+    second or one step apart is another setting. FLOATs are stored and sent as float32, so a
+    value read back differs from the one written by float32 rounding (below 1e-7 relative):
+    they are the same when closer than a millionth of their size, or than a thousandth of the
+    parameter's increment, both far below any step a unit accepts.
+    """
+    if isinstance(a, int) and isinstance(b, int):  # bool is an int: True == 1
+        return a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(float(a), float(b), rel_tol=1e-4, abs_tol=1e-6)
+        tolerance = 1e-6 * max(abs(a), abs(b))
+        if increment:
+            tolerance = max(tolerance, abs(increment) / 1000)
+        return abs(a - b) <= tolerance
     return a == b

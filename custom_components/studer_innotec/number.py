@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import StuderConfigEntry
-from .entity import StuderParamEntity, add_planned_entities
+from .entity import StuderParamEntity, add_planned_entities, limits
 from .mapping import number_unit
 from .xcom.catalog import Datapoint
 from .xcom.discovery import Device
@@ -37,10 +37,11 @@ class StuderNumber(StuderParamEntity, NumberEntity):
         """Take limits, step and unit from the datapoint."""
         super().__init__(entry, device, datapoint)
         self._attr_device_class, self._attr_native_unit_of_measurement = number_unit(datapoint)
-        if datapoint.min is not None:
-            self._attr_native_min_value = float(datapoint.min)
-        if datapoint.max is not None:
-            self._attr_native_max_value = float(datapoint.max)
+        low, high = limits(datapoint)
+        if low is not None:
+            self._attr_native_min_value = float(low)
+        if high is not None:
+            self._attr_native_max_value = float(high)
         step = datapoint.increment
         if self.fmt is Format.INT32:
             step = max(1, round(step or 1))

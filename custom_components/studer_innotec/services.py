@@ -2,9 +2,13 @@
 
 Registered once in ``async_setup`` and aimed at a config entry, so they work for every
 installation. Selectors bound what the UI offers, not what a script sends, so every value is
-checked again here against the catalog (limits, level) before anything reaches the wire. Writes
-go to RAM unless ``persist: true`` is given explicitly, which only an administrator may do:
-flash survives about 1000 writes per parameter.
+checked again here against the catalog (limits, level) before anything reaches the wire.
+
+``write_parameter`` is for administrators only (any parameter, signals such as "restore default
+settings" included); reading stays open to every user. Writes go to RAM unless ``persist: true``
+is given explicitly: flash survives about 1000 writes per parameter. A value the memory already
+holds is not written again (the response's ``written`` says so), and the entities show the
+result at once: a RAM value is remembered, a flash write re-reads the settings.
 """
 
 from __future__ import annotations
@@ -19,13 +23,22 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
+from .button import async_signal_sent
 from .const import DOMAIN
 from .coordinator import StuderConfigEntry
-from .entity import check_limits, gateway_device, read_error, write_error
+from .entity import (
+    check_limits,
+    gateway_device,
+    read_error,
+    runs_by_itself,
+    same_value,
+    write_error,
+)
 from .event import message_attributes
 from .xcom.catalog import Datapoint, Kind
 from .xcom.discovery import Device
@@ -74,7 +87,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=READ_PARAMETER_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_WRITE_PARAMETER,
         _write_parameter,
@@ -202,31 +216,102 @@ async def _read_parameter(call: ServiceCall) -> ServiceResponse:
 
 
 async def _write_parameter(call: ServiceCall) -> ServiceResponse:
+    """Write a parameter (admin only: registered with ``async_register_admin_service``)."""
     entry = _entry(call)
     device = _unit(entry, call.data[ATTR_ADDRESS])
     dp = _parameter(entry, device, call.data[ATTR_PARAMETER])
-    assert dp.format is not None
     persist: bool = call.data[ATTR_PERSIST]
-    if persist and call.context.user_id is not None:
-        user = await call.hass.auth.async_get_user(call.context.user_id)
-        if user is None or not user.is_admin:
-            raise Unauthorized(context=call.context, permission="admin")
     value = _value_for(dp, call.data[ATTR_VALUE])
     runtime = entry.runtime_data
-    try:
-        await runtime.client.write_param(device.address, dp.number, value, dp.format, flash=persist)
-    except XcomError as err:
-        raise write_error(err, dp.name) from err
-    runtime.writes.record(device.address, dp.number, value, flash=persist)
-    runtime.settings.async_update_listeners()
+    if dp.signal:
+        # An action, not a value: nothing is stored, so it is sent as the buttons send it (to
+        # RAM, whatever persist says) and what it does is noted the same way (a "Restore
+        # default settings" makes the unit run its flash values: its RAM values are forgotten).
+        persist = False
+        await _send(entry, device, dp, value, flash=False)
+        async_signal_sent(entry, device, dp)
+        written = True
+    elif persist:
+        written = await _write_flash(entry, device, dp, value)
+    else:
+        written = await _write_ram(entry, device, dp, value)
     response: dict[str, Any] = {
         "address": device.address,
         "parameter": dp.number,
         "value": value,
         "memory": "flash" if persist else "ram",
+        # False: the memory already held the value, nothing was sent.
+        "written": written,
         "flash_writes": runtime.writes.flash_count(device.address, dp.number),
     }
     return response
+
+
+async def _read_flash(entry: StuderConfigEntry, device: Device, dp: Datapoint) -> Value:
+    """The value saved in flash (what gateways answer for a parameter's value)."""
+    assert dp.format is not None
+    try:
+        return await entry.runtime_data.client.read_param(
+            device.address, dp.number, dp.format, ParamProperty.VALUE
+        )
+    except XcomError as err:
+        raise read_error(err, dp.name) from err
+
+
+async def _send(
+    entry: StuderConfigEntry, device: Device, dp: Datapoint, value: Value, *, flash: bool
+) -> None:
+    assert dp.format is not None
+    try:
+        await entry.runtime_data.client.write_param(
+            device.address, dp.number, value, dp.format, flash=flash
+        )
+    except XcomError as err:
+        raise write_error(err, dp.name) from err
+
+
+async def _write_ram(entry: StuderConfigEntry, device: Device, dp: Datapoint, value: Value) -> bool:
+    """Write ``value`` to RAM unless it runs already; remember it as the entities do."""
+    writes = entry.runtime_data.writes
+    if not runs_by_itself(dp):  # the clock read a moment ago is already past
+        running = writes.ram_value(device.address, dp.number)
+        if running is None:
+            running = await _read_flash(entry, device, dp)
+        if same_value(value, running, dp.increment):
+            return False
+    await _send(entry, device, dp, value, flash=False)
+    if runs_by_itself(dp):
+        await entry.runtime_data.settings.async_show_confirmed(device.address, dp.number, value)
+    else:
+        writes.record(device.address, dp.number, value, flash=False)
+        entry.runtime_data.settings.async_update_listeners()
+    return True
+
+
+async def _write_flash(
+    entry: StuderConfigEntry, device: Device, dp: Datapoint, value: Value
+) -> bool:
+    """Write ``value`` to flash unless flash holds it already (flash wears out).
+
+    A flash write sets the running value too: the value remembered for RAM is forgotten, and
+    the entities show the new value at once while the settings are read again. When flash
+    already holds ``value`` but another value was written to RAM, ``value`` is written to RAM
+    instead: the unit runs its flash value again, without wear.
+    """
+    runtime = entry.runtime_data
+    flash = None if runs_by_itself(dp) else await _read_flash(entry, device, dp)
+    if flash is not None and same_value(value, flash, dp.increment):
+        ram = runtime.writes.ram_value(device.address, dp.number)
+        if ram is not None:
+            if not same_value(value, ram, dp.increment):
+                await _send(entry, device, dp, value, flash=False)
+            runtime.writes.forget(device.address, dp.number)
+            runtime.settings.async_update_listeners()
+        return False
+    await _send(entry, device, dp, value, flash=True)
+    runtime.writes.record(device.address, dp.number, value, flash=True)
+    await runtime.settings.async_show_confirmed(device.address, dp.number, value)
+    return True
 
 
 async def _read_messages(call: ServiceCall) -> ServiceResponse:

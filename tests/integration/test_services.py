@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from unittest.mock import patch
 
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
@@ -217,3 +217,159 @@ async def test_read_messages(
     assert newest["source"] == "Xtender 1"
     assert "Fan error" in newest["message"]
     assert newest["text"].startswith("Warning (016)")
+
+
+CHARGE = "number.xtender_1_battery_charge_current"
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
+
+
+async def test_write_parameter_needs_an_administrator(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_read_only_user: MockUser,
+) -> None:
+    """Even to RAM: any parameter can be reached, signals that rewrite flash included."""
+    target = {"config_entry_id": init_integration.entry_id, "address": 101}
+    writes = len(simulator.writes)
+    user = Context(user_id=hass_read_only_user.id)
+    for data in (
+        {"parameter": 1138, "value": 40},
+        {"parameter": 1395, "value": 1},  # Restore default settings
+    ):
+        with pytest.raises(Unauthorized):
+            await call(hass, "write_parameter", {**target, **data}, user)
+    assert len(simulator.writes) == writes
+    # Reading stays open to every user.
+    response = await call(hass, "read_parameter", {**target, "parameter": 1138}, user)
+    assert response["value"] == 60.0
+    response = await call(
+        hass, "read_messages", {"config_entry_id": init_integration.entry_id, "count": 1}, user
+    )
+    assert len(response["messages"]) == 1  # type: ignore[arg-type]
+
+
+async def test_a_flash_write_shows_at_once_and_is_not_taken_for_the_old_value(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_admin_user: MockUser,
+) -> None:
+    target = {"config_entry_id": init_integration.entry_id, "address": 101, "parameter": 1138}
+    admin = Context(user_id=hass_admin_user.id)
+    await call(hass, "write_parameter", {**target, "value": 30}, admin)  # RAM first
+    assert state_of(hass, CHARGE).attributes["written_to_ram"] is True
+    response = await call(hass, "write_parameter", {**target, "value": 40, "persist": True}, admin)
+    assert (response["memory"], response["written"]) == ("flash", True)
+    state = state_of(hass, CHARGE)
+    assert state.state == "40.0"
+    assert state.attributes["flash_value"] == 40.0
+    assert state.attributes["written_to_ram"] is False
+    # The unit runs 40 now: setting the entity back to 60 is a change, and is written.
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": CHARGE, "value": 60}, blocking=True
+    )
+    assert simulator.running_value(101, 1138) == 60
+    assert simulator.flash_value(101, 1138) == 40
+    assert state_of(hass, CHARGE).state == "60.0"
+    # Another flash write right after (the re-read of the settings is debounced): shown at once.
+    await call(hass, "write_parameter", {**target, "value": 45, "persist": True}, admin)
+    state = state_of(hass, CHARGE)
+    assert (state.state, state.attributes["flash_value"]) == ("45.0", 45.0)
+    assert state.attributes["written_to_ram"] is False
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": CHARGE, "value": 40}, blocking=True
+    )
+    assert simulator.running_value(101, 1138) == 40
+
+
+async def test_a_flash_write_of_the_flash_value_is_skipped(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_admin_user: MockUser,
+) -> None:
+    target = {"config_entry_id": init_integration.entry_id, "address": 101, "parameter": 1138}
+    admin = Context(user_id=hass_admin_user.id)
+    writes = len(simulator.writes)
+    response = await call(hass, "write_parameter", {**target, "value": 60, "persist": True}, admin)
+    assert (response["memory"], response["written"], response["flash_writes"]) == (
+        "flash",
+        False,
+        0,
+    )
+    assert len(simulator.writes) == writes
+    # A value written to RAM runs instead of the flash value: persisting the flash value puts
+    # it back in RAM, without wearing flash.
+    await call(hass, "write_parameter", {**target, "value": 30}, admin)
+    response = await call(hass, "write_parameter", {**target, "value": 60, "persist": True}, admin)
+    assert response["written"] is False
+    assert simulator.flash_writes(101, 1138) == 0
+    assert simulator.running_value(101, 1138) == 60
+    state = state_of(hass, CHARGE)
+    assert (state.state, state.attributes["written_to_ram"]) == ("60.0", False)
+
+
+async def test_write_parameter_skips_the_running_value(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    target = {"config_entry_id": init_integration.entry_id, "address": 101, "parameter": 1138}
+    writes = len(simulator.writes)
+    response = await call(hass, "write_parameter", {**target, "value": 60})  # the flash value
+    assert (response["memory"], response["written"]) == ("ram", False)
+    assert len(simulator.writes) == writes
+    response = await call(hass, "write_parameter", {**target, "value": 30})
+    assert response["written"] is True
+    response = await call(hass, "write_parameter", {**target, "value": 30})  # remembered
+    assert response["written"] is False
+    assert len(simulator.writes) == writes + 1
+
+
+async def test_write_parameter_sets_the_clock(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """The appendix gives the clock {5002} the limits 0 to 0: they are no limits."""
+    target = {"config_entry_id": init_integration.entry_id, "address": 501, "parameter": 5002}
+    later = int(simulator.now()) + 3600
+    response = await call(hass, "write_parameter", {**target, "value": later})
+    assert (response["value"], response["written"]) == (later, True)
+    assert int(simulator.now()) + 3600 == later  # the manual clock stands still...
+    clock = await call(hass, "read_parameter", target)
+    assert clock["value"] == later  # ...the installation's runs an hour ahead
+    assert clock["ram_value"] is None  # the clock is read as it runs, never remembered
+    assert simulator.flash_writes(501, 5002) == 0
+
+
+async def test_a_signal_is_an_action_not_a_value(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    hass_admin_user: MockUser,
+) -> None:
+    """Sent to RAM as the buttons send it, never skipped, and what it does is taken into account."""
+    target = {"config_entry_id": init_integration.entry_id, "address": 101}
+    admin = Context(user_id=hass_admin_user.id)
+    await call(hass, "write_parameter", {**target, "parameter": 1138, "value": 30}, admin)
+    assert state_of(hass, CHARGE).attributes["written_to_ram"] is True
+    writes = len(simulator.writes)
+    for _ in range(2):
+        response = await call(
+            hass,
+            "write_parameter",
+            {**target, "parameter": 1395, "value": 1, "persist": True},  # Restore default settings
+            admin,
+        )
+        assert (response["memory"], response["written"]) == ("ram", True)
+    assert len(simulator.writes) == writes + 2
+    assert simulator.flash_writes(101, 1395) == 0
+    # The unit runs its (default) flash values again: the value written to RAM is gone.
+    assert simulator.running_value(101, 1138) == 60
+    state = state_of(hass, CHARGE)
+    assert (state.state, state.attributes["written_to_ram"]) == ("60.0", False)
+    response = await call(hass, "read_parameter", {**target, "parameter": 1395}, admin)
+    assert response["ram_value"] is None

@@ -8,6 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.button import DOMAIN as BUTTON, SERVICE_PRESS
+from homeassistant.components.datetime import ATTR_DATETIME, DOMAIN as DATETIME
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, DOMAIN as SELECT, SERVICE_SELECT_OPTION
 from homeassistant.components.switch import DOMAIN as SWITCH
@@ -16,13 +17,16 @@ from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_O
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.studer_innotec.entity import same_value
 from custom_components.studer_innotec.xcom.protocol.constants import Format, ObjectType, PropertyId
 from custom_components.studer_innotec.xcom.protocol.frame import write_request
-from custom_components.studer_innotec.xcom.protocol.values import encode_value
+from custom_components.studer_innotec.xcom.protocol.values import decode_datetime, encode_value
 from custom_components.studer_innotec.xcom.simulator import Simulator
+from custom_components.studer_innotec.xcom.simulator.clock import ManualClock
 
 CHARGE = "number.xtender_1_battery_charge_current"
 INVERTER = "switch.xtender_1_inverter_allowed"
@@ -227,3 +231,64 @@ async def test_select_time_and_button(
     await hass.services.async_call(BUTTON, SERVICE_PRESS, {ATTR_ENTITY_ID: button}, blocking=True)
     assert len(simulator.writes) == writes + 1
     assert simulator.flash_writes(101, 1142) == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "increment", "same"),
+    [
+        # The RCC clock, seconds since 1970: one hour, even one second, is another setting.
+        (1_700_000_000, 1_700_003_600, 1, False),
+        (1_700_000_000, 1_700_000_001, 1, False),
+        (1_700_000_000, 1_700_000_000, 1, True),
+        # Large integers step by one (BMS current limits go up to 10000).
+        (10_000, 9_999, 1, False),
+        # BOOL and enums: exact, and True is 1.
+        (True, 1, None, True),
+        (False, 1, None, False),
+        # FLOAT: what float32 makes of a value is the same setting...
+        (0.1, 0.10000000149011612, 0.1, True),
+        (48.3, 48.29999923706055, 0.1, True),
+        (60, 60.0, 1, True),
+        # ...one increment apart, or a fraction of it, is not.
+        (10_000.0, 9_999.0, 1, False),
+        (48.3, 48.4, 0.1, False),
+        (48.3, 48.31, 0.1, False),
+        (0.0, 0.001, None, False),
+    ],
+)
+def test_same_value_compares_as_the_unit_stores(
+    a: float, b: float, increment: float | None, same: bool
+) -> None:
+    assert same_value(a, b, increment) is same
+    assert same_value(b, a, increment) is same
+
+
+async def test_the_clock_can_be_moved_by_an_hour(
+    hass: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """Any change of the clock is written, and the entity then shows the clock as it runs."""
+    clock = await enable(hass, init_integration, "datetime.501_5002")
+    zone = dt_util.get_default_time_zone()
+    now = decode_datetime(int(simulator.now())).replace(tzinfo=zone)
+    assert dt.datetime.fromisoformat(value(hass, clock)) == now
+    assert isinstance(simulator.clock, ManualClock)
+    writes = len(simulator.writes)
+    # The clock ran on since it was read: setting it to the value shown is still a change.
+    simulator.clock.advance(600)
+    await hass.services.async_call(
+        DATETIME, "set_value", {ATTR_ENTITY_ID: clock, ATTR_DATETIME: now}, blocking=True
+    )
+    assert len(simulator.writes) == writes + 1
+    assert int(simulator.now()) - 600 == simulator.writes[-1].value  # set back by 10 minutes
+    later = now + dt.timedelta(hours=1)
+    await hass.services.async_call(
+        DATETIME, "set_value", {ATTR_ENTITY_ID: clock, ATTR_DATETIME: later}, blocking=True
+    )
+    assert len(simulator.writes) == writes + 2
+    assert simulator.flash_writes(501, 5002) == 0
+    assert dt.datetime.fromisoformat(value(hass, clock)) == later
+    # The clock runs on: the entity follows it instead of showing the value written.
+    simulator.clock.advance(600)
+    await refresh_settings(hass, init_integration)
+    assert dt.datetime.fromisoformat(value(hass, clock)) == later + dt.timedelta(minutes=10)
+    assert attributes(hass, clock)["written_to_ram"] is False
