@@ -12,7 +12,8 @@ every value failed is logged once when it goes quiet and once when it is back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 import datetime as dt
 from typing import TYPE_CHECKING, Final, override
@@ -264,6 +265,7 @@ class GatewayMonitor:
         self._entry_id = entry_id
         self._client = client
         self._last_seen: tuple[int, int, int] | None = None
+        self._reading = asyncio.Lock()  # a poll and an action must not interleave log indices
         self.restarts = 0
 
     async def async_check(self) -> None:
@@ -274,7 +276,7 @@ class GatewayMonitor:
         if flags & FrameFlags.GATEWAY_RESTARTED:
             await self._async_restarted()
         if flags & FrameFlags.MESSAGE_PENDING:
-            await self._async_read_messages()
+            await self.async_take_messages()
 
     async def _async_restarted(self) -> None:
         self.restarts += 1
@@ -287,28 +289,50 @@ class GatewayMonitor:
         except XcomError as err:
             LOGGER.debug("Could not clear the gateway's restart flag: %s", err)
 
-    async def _async_read_messages(self) -> None:
-        new: list[MessageRecord] = []
-        try:
-            for index in range(MESSAGES_PER_POLL):
-                record = await self._client.read_message(index)
+    async def async_take_messages(self, read: Sequence[MessageRecord] = ()) -> None:
+        """Fire the messages not seen yet, oldest first, reading the log as far as needed.
+
+        ``read`` holds records someone else just read from index 0 on (the ``read_messages``
+        action): reading index 0 clears the gateway's "pending" flag, so without this the
+        poll would never see those messages. Reading goes on where ``read`` stops (index 0
+        set the log's pointer, §4.6.1), back to the last message seen, at most
+        ``MESSAGES_PER_POLL`` deep. At the first look only the newest message is news.
+        """
+        async with self._reading:
+            records = list(read)
+            try:
+                while not self._reached_the_seen(records):
+                    records.append(await self._client.read_message(len(records)))
+            except XcomError as err:
+                LOGGER.debug("Could not read the gateway's messages: %s", err)
+            first_look = self._last_seen is None
+            new: list[MessageRecord] = []
+            for record in records:
                 if _identity(record) == self._last_seen:
                     break
                 new.append(record)
-                if self._last_seen is None or record.total == 0:
-                    break  # first look: only the newest is news
-        except XcomError as err:
-            LOGGER.debug("Could not read the gateway's messages: %s", err)
-        if not new:
-            return
-        # At the first look the newest message is history: a start-up logged then may predate
-        # the RAM values remembered from before Home Assistant's restart.
-        first_look = self._last_seen is None
-        self._last_seen = _identity(new[0])
-        new.reverse()
-        if not first_look:
-            self._units_started(new)
-        async_dispatcher_send(self._hass, signal_new_messages(self._entry_id), new)
+                if first_look:
+                    break
+            if not new:
+                return
+            self._last_seen = _identity(new[0])
+            new.reverse()
+            # At the first look the newest message is history: a start-up logged then may
+            # predate the RAM values remembered from before Home Assistant's restart.
+            if not first_look:
+                self._units_started(new)
+            async_dispatcher_send(self._hass, signal_new_messages(self._entry_id), new)
+
+    def _reached_the_seen(self, records: list[MessageRecord]) -> bool:
+        """Whether ``records`` (newest first) reach what was seen, or the log's end."""
+        if not records:
+            return False
+        return (
+            self._last_seen is None
+            or any(_identity(r) == self._last_seen for r in records)
+            or records[-1].total == 0
+            or len(records) >= MESSAGES_PER_POLL
+        )
 
     def _units_started(self, records: list[MessageRecord]) -> None:
         """A unit that logs its start-up (power cycle, reset) runs its flash values again."""

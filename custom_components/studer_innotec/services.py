@@ -321,5 +321,7 @@ async def _read_messages(call: ServiceCall) -> ServiceResponse:
         records = await runtime.client.read_messages(call.data[ATTR_COUNT])
     except XcomError as err:
         raise read_error(err, "messages") from err
+    # Reading cleared the gateway's "pending" flag: new messages fire their events here.
+    await runtime.gateway.async_take_messages(records)
     names = {d.address: d.name for d in runtime.installation.devices}
     return {"messages": [message_attributes(record, runtime.catalog, names) for record in records]}
