@@ -7,7 +7,7 @@ client, codec and TCP link, exactly as it would talk to a Moxa on the network.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 import contextlib
 import json
 import os
@@ -16,7 +16,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER, SERVICE_SET_VALUE
 from homeassistant.config_entries import ConfigEntryState, OptionsFlowManager
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowManager, FlowResultType
 from homeassistant.helpers.selector import SelectSelector
@@ -40,9 +42,43 @@ from custom_components.studer_innotec.const import (
 from custom_components.studer_innotec.xcom.client import ScomClient
 from custom_components.studer_innotec.xcom.discovery import Installation, scan
 from custom_components.studer_innotec.xcom.links import link_from_url
+from custom_components.studer_innotec.xcom.protocol.constants import DeviceFamily
 from custom_components.studer_innotec.xcom.simulator import Simulator
 
 SMALL = "xt:1,vt:1,bsp"
+
+
+async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Run one measurement poll now and let the state writes settle."""
+    await entry.runtime_data.measurements.async_refresh()
+    await hass.async_block_till_done()
+
+
+async def set_number(hass: HomeAssistant, entity_id: str, number: float) -> None:
+    """Set a number entity as the UI does."""
+    await hass.services.async_call(
+        NUMBER, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: number}, blocking=True
+    )
+
+
+@pytest.fixture
+def glitch(simulator: Simulator) -> Iterator[Callable[[int, int, float | None], None]]:
+    """Make the simulated unit report another value for one info (None: back to normal)."""
+    original = simulator.infos.value
+    wrong: dict[tuple[int, int], float] = {}
+
+    def value(family: DeviceFamily, address: int, number: int, t: float) -> float:
+        return wrong.get((address, number), original(family, address, number, t))
+
+    def set_glitch(address: int, number: int, bad: float | None) -> None:
+        if bad is None:
+            wrong.pop((address, number), None)
+        else:
+            wrong[(address, number)] = bad
+
+    simulator.infos.value = value  # type: ignore[method-assign]
+    yield set_glitch
+    simulator.infos.value = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import datetime as dt
 from typing import Any
 
@@ -14,8 +14,9 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.studer_innotec.xcom.protocol.constants import DeviceFamily
 from custom_components.studer_innotec.xcom.simulator import Simulator
+
+from .conftest import poll
 
 TODAY = "sensor.variotrack_1_pv_production_today"
 TOTAL = "sensor.variotrack_1_total_pv_production"
@@ -26,31 +27,6 @@ def reading(hass: HomeAssistant, entity_id: str) -> float:
     state = hass.states.get(entity_id)
     assert state is not None
     return float(state.state)
-
-
-async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.measurements.async_refresh()
-    await hass.async_block_till_done()
-
-
-@pytest.fixture
-def glitch(simulator: Simulator) -> Iterator[Callable[[int, int, float | None], None]]:
-    """Make the simulated unit report a wrong value for one info (None: back to normal)."""
-    original = simulator.infos.value
-    wrong: dict[tuple[int, int], float] = {}
-
-    def value(family: DeviceFamily, address: int, number: int, t: float) -> float:
-        return wrong.get((address, number), original(family, address, number, t))
-
-    def set_glitch(address: int, number: int, bad: float | None) -> None:
-        if bad is None:
-            wrong.pop((address, number), None)
-        else:
-            wrong[(address, number)] = bad
-
-    simulator.infos.value = value  # type: ignore[method-assign]
-    yield set_glitch
-    simulator.infos.value = original  # type: ignore[method-assign]
 
 
 async def test_daily_counter_ignores_a_glitch_and_resets_at_midnight(

@@ -7,11 +7,10 @@ meter" button makes the unit's counters drop, which the counter sensors then acc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.button import DOMAIN as BUTTON, SERVICE_PRESS
-from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -21,8 +20,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.studer_innotec.button import Restarts, counters_reset, restarts
 from custom_components.studer_innotec.const import DOMAIN
 from custom_components.studer_innotec.xcom.catalog import load_catalog, semantics as sem
-from custom_components.studer_innotec.xcom.protocol.constants import DeviceFamily
 from custom_components.studer_innotec.xcom.simulator import Simulator
+
+from .conftest import poll, set_number
 
 CHARGE = "number.xtender_1_battery_charge_current"  # {1138}, flash 60 A
 CHARGE_2 = "number.xtender_2_battery_charge_current"
@@ -78,39 +78,8 @@ async def press(hass: HomeAssistant, entity_id: str) -> None:
     )
 
 
-async def set_number(hass: HomeAssistant, entity_id: str, number: float) -> None:
-    await hass.services.async_call(
-        NUMBER, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: number}, blocking=True
-    )
-
-
-async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.measurements.async_refresh()
-    await hass.async_block_till_done()
-
-
 def reading(hass: HomeAssistant, entity_id: str) -> float:
     return float(state(hass, entity_id))
-
-
-@pytest.fixture
-def glitch(simulator: Simulator) -> Iterator[Callable[[int, int, float | None], None]]:
-    """Make the simulated unit report another value for one info (None: back to normal)."""
-    original = simulator.infos.value
-    wrong: dict[tuple[int, int], float] = {}
-
-    def value(family: DeviceFamily, address: int, number: int, t: float) -> float:
-        return wrong.get((address, number), original(family, address, number, t))
-
-    def set_glitch(address: int, number: int, bad: float | None) -> None:
-        if bad is None:
-            wrong.pop((address, number), None)
-        else:
-            wrong[(address, number)] = bad
-
-    simulator.infos.value = value  # type: ignore[method-assign]
-    yield set_glitch
-    simulator.infos.value = original  # type: ignore[method-assign]
 
 
 async def test_a_signal_is_not_kept_as_a_running_ram_value(

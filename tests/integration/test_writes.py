@@ -9,7 +9,6 @@ from unittest.mock import patch
 
 from homeassistant.components.button import DOMAIN as BUTTON, SERVICE_PRESS
 from homeassistant.components.datetime import ATTR_DATETIME, DOMAIN as DATETIME
-from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER, SERVICE_SET_VALUE
 from homeassistant.components.select import ATTR_OPTION, DOMAIN as SELECT, SERVICE_SELECT_OPTION
 from homeassistant.components.switch import DOMAIN as SWITCH
 from homeassistant.components.time import ATTR_TIME, DOMAIN as TIME
@@ -27,6 +26,8 @@ from custom_components.studer_innotec.xcom.protocol.frame import write_request
 from custom_components.studer_innotec.xcom.protocol.values import decode_datetime, encode_value
 from custom_components.studer_innotec.xcom.simulator import Simulator
 from custom_components.studer_innotec.xcom.simulator.clock import ManualClock
+
+from .conftest import set_number
 
 CHARGE = "number.xtender_1_battery_charge_current"
 INVERTER = "switch.xtender_1_inverter_allowed"
@@ -48,12 +49,6 @@ def value(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None
     return state.state
-
-
-async def set_number(hass: HomeAssistant, entity_id: str, number: float) -> None:
-    await hass.services.async_call(
-        NUMBER, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: number}, blocking=True
-    )
 
 
 async def refresh_settings(hass: HomeAssistant, entry: MockConfigEntry) -> None:
