@@ -50,6 +50,7 @@ from .coordinator import (
     SettingsCoordinator,
     Snapshot,
     StuderConfigEntry,
+    async_units_restarted,
     signal_gateway_restarted,
 )
 from .entity import gateway_device, unit_device_info, unit_identifier
@@ -133,8 +134,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: StuderConfigEntry) -> bo
 
     @callback
     def _gateway_restarted() -> None:
-        entry.runtime_data.writes.forget_all()
-        entry.runtime_data.settings.async_update_listeners()
+        async_units_restarted(entry, None)  # every unit runs its flash values again
 
     entry.async_on_unload(
         async_dispatcher_connect(hass, signal_gateway_restarted(entry.entry_id), _gateway_restarted)

@@ -9,7 +9,7 @@ Some actions change what other entities must show; they are recognised by Studer
 * "Reset of all the inverters", "Reset of all VarioTrack"... restart every unit of the family,
   "Reset all devices of the system" every unit, "Restore default (factory) settings" the unit
   itself: those units run their flash values again, so what was written to their RAM is
-  forgotten and the settings are read again.
+  forgotten; after a restore, whose flash values changed too, the settings are read again.
 * "Reset ... meter(s)", "Reset of user counters", "Reset of battery history" zero counters of
   the unit: its counter sensors of that kind (daily, lifetime, resettable) take the drop that
   follows instead of refusing it as a glitch.
@@ -26,11 +26,9 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.util import dt as dt_util
 
 from .coordinator import StuderConfigEntry, async_units_restarted, signal_counters_reset
 from .entity import StuderEntity, add_planned_entities, xcom_write
-from .runtime import WriteRecord
 from .xcom.catalog import Datapoint, semantics as sem
 from .xcom.discovery import Device
 from .xcom.protocol.constants import DeviceFamily, Format
@@ -87,10 +85,7 @@ def counters_reset(datapoint: Datapoint) -> frozenset[str]:
 def async_signal_sent(entry: StuderConfigEntry, device: Device, datapoint: Datapoint) -> None:
     """Note a signal that ``device`` accepted, and tell the entities its action concerns."""
     runtime = entry.runtime_data
-    # An action, not a setting: in the diagnostics' last writes, never a running RAM value.
-    runtime.writes.last.append(
-        WriteRecord(device.address, datapoint.number, SIGNAL_VALUE, False, dt_util.utcnow())
-    )
+    runtime.writes.note_signal(device.address, datapoint.number, SIGNAL_VALUE)
     counters = counters_reset(datapoint)
     if counters:
         async_dispatcher_send(
@@ -105,7 +100,7 @@ def async_signal_sent(entry: StuderConfigEntry, device: Device, datapoint: Datap
                 [d.address for d in runtime.installation.devices if d.family is device.family],
             )
         case Restarts.UNIT:
-            async_units_restarted(entry, [device.address])
+            async_units_restarted(entry, [device.address], flash_changed=True)
         case None:
             pass
 

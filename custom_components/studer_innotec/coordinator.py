@@ -63,11 +63,14 @@ def signal_counters_reset(entry_id: str, address: int) -> str:
 
 
 @callback
-def async_units_restarted(entry: StuderConfigEntry, addresses: Iterable[int] | None) -> None:
+def async_units_restarted(
+    entry: StuderConfigEntry, addresses: Iterable[int] | None, *, flash_changed: bool = False
+) -> None:
     """Units run their flash values again (``None``: every unit): forget their RAM values.
 
-    Their parameter entities show it at once, and the settings poll reads the flash values
-    (which a "Restore default settings" has just changed) soon.
+    Their parameter entities show the flash values already read at once. A restart leaves
+    flash as it was; only when it changed too (``flash_changed``: "Restore default settings")
+    are the settings read again.
     """
     runtime = entry.runtime_data
     if addresses is None:
@@ -77,7 +80,8 @@ def async_units_restarted(entry: StuderConfigEntry, addresses: Iterable[int] | N
             runtime.writes.forget_unit(address)
     settings = runtime.settings
     settings.async_update_listeners()
-    entry.async_create_task(settings.hass, settings.async_request_refresh(), "settings refresh")
+    if flash_changed:
+        entry.async_create_task(settings.hass, settings.async_request_refresh(), "settings refresh")
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,10 @@ class WriteLog:
             self.ram_values[_key(address, number)] = value
         self._save()
 
+    def note_signal(self, address: int, number: int, value: Value) -> None:
+        """Note a signal sent: an action, listed among the last writes, never a running value."""
+        self.last.append(WriteRecord(address, number, value, False, dt_util.utcnow()))
+
     def ram_value(self, address: int, number: int) -> Value | None:
         """The value written to RAM that still runs, if any."""
         return self.ram_values.get(_key(address, number))
